@@ -1,0 +1,1 @@
+//! The in-container tool: the commands behind the `container` binary.

@@ -1,0 +1,49 @@
+//! Exit codes, decided in one place.
+//!
+//! Codes follow sysexits.h where one fits. An action's own exit code is
+//! passed through unchanged, so these are only what waybill itself
+//! reports. docs/exit-codes.md is the table users read; keep them equal.
+
+/// Success.
+pub const OK: u8 = 0;
+/// The command line was wrong (sysexits EX_USAGE).
+pub const USAGE: u8 = 64;
+/// A record is malformed: bad JSON, wrong types, not UTF-8, too large
+/// (EX_DATAERR). Reports still show every good record.
+pub const DATAERR: u8 = 65;
+/// The metadata directory, or a named input file, is missing, empty or
+/// unreadable (EX_NOINPUT).
+pub const NOINPUT: u8 = 66;
+/// The image declares no method for the requested action (EX_UNAVAILABLE).
+pub const UNAVAILABLE: u8 = 69;
+/// An internal error: a bug (EX_SOFTWARE).
+pub const SOFTWARE: u8 = 70;
+/// The operating system refused: fork, signals, process groups (EX_OSERR).
+pub const OSERR: u8 = 71;
+/// A record or state file could not be written (EX_CANTCREAT).
+pub const CANTCREAT: u8 = 73;
+/// Reading or writing failed part-way (EX_IOERR).
+pub const IOERR: u8 = 74;
+/// Another UPDATE holds the update lock; try again later (EX_TEMPFAIL).
+pub const TEMPFAIL: u8 = 75;
+/// The METRICS method printed something that is not Prometheus text
+/// exposition (EX_PROTOCOL).
+pub const PROTOCOL: u8 = 76;
+/// The declared method cannot be executed: not found, or not executable
+/// (EX_CONFIG). Distinct from 126/127, which `docker exec` uses when the
+/// image has no `container` binary at all.
+pub const CONFIG: u8 = 78;
+/// The action ran past its timeout and its process group was killed.
+/// The same code coreutils `timeout` uses.
+pub const TIMEOUT: u8 = 124;
+/// A child killed by signal N is reported as `SIGNALED_BASE + N`, as
+/// shells do: 143 for SIGTERM.
+pub const SIGNALED_BASE: u8 = 128;
+
+/// The MONITOR action's codes: Nagios plugin conventions.
+pub mod nagios {
+    pub const OK: u8 = 0;
+    pub const WARNING: u8 = 1;
+    pub const CRITICAL: u8 = 2;
+    pub const UNKNOWN: u8 = 3;
+}

@@ -1,0 +1,18 @@
+//! waybill: containers that carry their own operating manual.
+//!
+//! The crate has two programs. `container` runs inside an image: it reads
+//! the records every ancestor image stamped into it ([`record`], [`stack`])
+//! and runs the image's lifecycle actions ([`container`]). `waybill` runs
+//! on the host: it stamps records in CI and drives containers through the
+//! Docker engine ([`host`], behind the default `host` feature).
+//!
+//! The `container` side never depends on the `host` side: a build with
+//! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
+
+pub mod container;
+pub mod exit;
+pub mod record;
+pub mod stack;
+
+#[cfg(feature = "host")]
+pub mod host;

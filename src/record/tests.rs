@@ -1,0 +1,118 @@
+use super::*;
+use serde_json::json;
+
+/// The seed's `container --metadata` example, with its missing comma
+/// after `update_method` restored and its trailing comma removed.
+const SEED: &str = r#"{
+  "validate_method": "/srv/support/bin/validate.sh",
+  "start_method": "/srv/support/bin/start.sh",
+  "update_method": "/srv/support/bin/update.sh",
+  "validate": true,
+  "build_cause": "TIMERTRIGGER",
+  "build_tag": "jenkins-docker rbldnsd-55",
+  "ci": true,
+  "image_tag_names": [
+    "hub.my.net/ripienaar/rbldnsd"
+  ],
+  "project": "rbldnsd",
+  "build_time": "2015-03-30 06:02:10",
+  "build_time_stamp": 1427691730,
+  "image_name": "ripienaar/rbldnsd",
+  "gitref": "e1b0a445744fec5e584919711cafd8f4cebdee0e"
+}"#;
+
+#[test]
+fn seed_record_is_read_as_written() {
+    let record = Record::from_slice(SEED.as_bytes()).unwrap();
+    assert_eq!(record.project, "rbldnsd");
+    assert_eq!(record.image_name.as_deref(), Some("ripienaar/rbldnsd"));
+    assert_eq!(record.build_time_stamp, Some(1427691730));
+    assert_eq!(record.build_time.unwrap().to_string(), "2015-03-30 06:02:10");
+    assert_eq!(record.ci, Some(true));
+    assert_eq!(record.validate, Some(true));
+    assert_eq!(
+        record.method(Action::Start),
+        Some(&Method::Path("/srv/support/bin/start.sh".into()))
+    );
+    assert!(record.unknown.is_empty());
+}
+
+#[test]
+fn seed_record_round_trips_to_the_same_json() {
+    let record = Record::from_slice(SEED.as_bytes()).unwrap();
+    let original: Value = serde_json::from_str(SEED).unwrap();
+    assert_eq!(Value::Object(record.to_json()), original);
+}
+
+#[test]
+fn seed_blog_example_with_its_missing_comma_is_malformed() {
+    let broken = SEED.replace(
+        "\"update_method\": \"/srv/support/bin/update.sh\",",
+        "\"update_method\": \"/srv/support/bin/update.sh\"",
+    );
+    let err = Record::from_slice(broken.as_bytes()).unwrap_err();
+    assert_eq!(err.position(), Some((5, 3)), "{err}");
+}
+
+#[test]
+fn unknown_fields_are_kept() {
+    let record =
+        Record::from_slice(br#"{"project":"x","owner":{"team":"dns"},"tier":2}"#).unwrap();
+    assert_eq!(record.unknown["owner"], json!({"team": "dns"}));
+    assert_eq!(record.to_json()["tier"], json!(2));
+}
+
+#[test]
+fn wrong_type_names_the_field() {
+    let err = Record::from_slice(br#"{"project":"x","build_time_stamp":"yesterday"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`build_time_stamp`"), "{err}");
+    assert!(err.contains("found a string"), "{err}");
+}
+
+#[test]
+fn missing_or_empty_project_is_refused() {
+    assert!(matches!(
+        Record::from_slice(br#"{"image_name":"x"}"#),
+        Err(RecordError::Missing { field: "project" })
+    ));
+    assert!(Record::from_slice(br#"{"project":""}"#).is_err());
+}
+
+#[test]
+fn timeouts_must_be_positive_whole_seconds() {
+    assert!(Record::from_slice(br#"{"project":"x","update_timeout":0}"#).is_err());
+    assert!(Record::from_slice(br#"{"project":"x","update_timeout":1.5}"#).is_err());
+    let record = Record::from_slice(br#"{"project":"x","update_timeout":30}"#).unwrap();
+    assert_eq!(record.timeout(Action::Update), Some(30));
+}
+
+#[test]
+fn non_utf8_is_reported_with_its_position() {
+    let err = Record::from_slice(b"{\"project\":\n \"\xff\"}").unwrap_err();
+    assert_eq!(err.position(), Some((2, 3)));
+}
+
+#[test]
+fn oversized_record_is_refused_before_parsing() {
+    let big = vec![b' '; MAX_RECORD_BYTES as usize + 1];
+    assert!(matches!(
+        Record::from_slice(&big),
+        Err(RecordError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn newer_schema_is_read_with_a_warning() {
+    let record =
+        Record::from_slice(br#"{"schema_version":99,"project":"x","future":true}"#).unwrap();
+    assert!(record.newer_schema_warning().is_some());
+    assert_eq!(record.unknown["future"], json!(true));
+}
+
+#[test]
+fn null_means_not_set() {
+    let record = Record::from_slice(br#"{"project":"x","start_method":null}"#).unwrap();
+    assert_eq!(record.start_method, None);
+}

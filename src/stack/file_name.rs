@@ -1,0 +1,45 @@
+//! Record file names: `NNNN-<project>.json`, where `NNNN` is the image's
+//! position in the ancestry.
+
+/// The ancestry position encoded in a record file name: the leading
+/// digits before the first `-`, as in `0002-rbldnsd.json`.
+pub fn position_of(file_name: &str) -> Option<u32> {
+    let (digits, _) = file_name.split_once('-')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The file name for a record at `position`: the project name reduced to
+/// characters that are safe in a file name.
+pub fn record_file_name(position: u32, project: &str) -> String {
+    let slug: String = project
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' })
+        .collect();
+    let slug = slug.trim_matches(|c| c == '-' || c == '.');
+    let slug = if slug.is_empty() { "image" } else { slug };
+    format!("{position:04}-{slug}.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_come_from_leading_digits() {
+        assert_eq!(position_of("0002-rbldnsd.json"), Some(2));
+        assert_eq!(position_of("10000-x.json"), Some(10000));
+        assert_eq!(position_of("web.json"), None);
+        assert_eq!(position_of("v2-web.json"), None);
+        assert_eq!(position_of("-web.json"), None);
+    }
+
+    #[test]
+    fn file_names_are_safe_and_ordered() {
+        assert_eq!(record_file_name(1, "centos_base"), "0001-centos_base.json");
+        assert_eq!(record_file_name(12, "../etc/passwd"), "0012-etc-passwd.json");
+        assert_eq!(record_file_name(3, "///"), "0003-image.json");
+    }
+}

@@ -1,0 +1,146 @@
+//! The metadata directory: every image record in the ancestry, in order.
+//!
+//! Each image files one record, named `NNNN-<project>.json` where `NNNN`
+//! is its position in the ancestry (base first). Order comes only from
+//! that position, never from build times, so rebuilding a base image
+//! later, or building two images in the same second, cannot reorder the
+//! stack. Every regular file counts as a record; files without a position
+//! sort after the numbered ones, by name.
+//!
+//! A bad record never hides the good ones: loading keeps going and keeps
+//! the error next to the file it came from. This module only reads; adding
+//! a record is [`crate::container::filing`].
+
+mod error;
+mod file_name;
+mod merge;
+
+pub use error::{EntryError, StackError};
+pub use file_name::{position_of, record_file_name};
+
+use crate::record::{Action, Method, Record, MAX_RECORD_BYTES};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The default metadata directory inside an image.
+pub const DEFAULT_META_DIR: &str = "/etc/waybill/metadata.d";
+
+/// One file of the metadata directory and what came of reading it.
+#[derive(Debug)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub file_name: String,
+    /// The ancestry position from the file name, when it has one.
+    pub position: Option<u32>,
+    pub outcome: Result<Record, EntryError>,
+}
+
+impl Entry {
+    pub fn record(&self) -> Option<&Record> {
+        self.outcome.as_ref().ok()
+    }
+}
+
+/// The records of every image in the ancestry, oldest first.
+#[derive(Debug)]
+pub struct Stack {
+    pub dir: PathBuf,
+    pub entries: Vec<Entry>,
+    /// Directory entries that are not regular files, with the reason they
+    /// were passed over.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Stack {
+    /// Reads every record in `dir`. Fails only when the directory itself
+    /// cannot be used; a bad record is kept as an [`EntryError`].
+    pub fn load(dir: &Path) -> Result<Stack, StackError> {
+        let listing = fs::read_dir(dir).map_err(|source| StackError::from_io(dir, source))?;
+        let mut entries = Vec::new();
+        let mut skipped = Vec::new();
+        for item in listing {
+            let item = item.map_err(|source| StackError::from_io(dir, source))?;
+            let file_name = item.file_name().to_string_lossy().into_owned();
+            let path = item.path();
+            // Follow a symlink to see what it names; a dangling or looping
+            // link is an unreadable record, not a reason to stop.
+            let outcome = match fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => read_record(&path, meta.len()),
+                Ok(meta) => {
+                    let kind = if meta.is_dir() { "a directory" } else { "not a regular file" };
+                    skipped.push((file_name, format!("{kind}, not a record")));
+                    continue;
+                }
+                Err(source) => Err(EntryError::Read(source)),
+            };
+            entries.push(Entry {
+                position: position_of(&file_name),
+                path,
+                file_name,
+                outcome,
+            });
+        }
+        entries.sort_by(|a, b| {
+            (a.position.unwrap_or(u32::MAX), &a.file_name)
+                .cmp(&(b.position.unwrap_or(u32::MAX), &b.file_name))
+        });
+        if entries.is_empty() {
+            return Err(StackError::Empty {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Ok(Stack {
+            dir: dir.to_path_buf(),
+            entries,
+            skipped,
+        })
+    }
+
+    /// The records that parsed, oldest first, with their entries.
+    pub fn images(&self) -> impl DoubleEndedIterator<Item = (&Entry, &Record)> {
+        self.entries.iter().filter_map(|e| e.record().map(|r| (e, r)))
+    }
+
+    /// The entries whose record could not be used.
+    pub fn bad_entries(&self) -> impl Iterator<Item = (&Entry, &EntryError)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.outcome.as_ref().err().map(|err| (e, err)))
+    }
+
+    pub fn has_bad_records(&self) -> bool {
+        self.bad_entries().next().is_some()
+    }
+
+    /// The method that applies for `action`: the one declared by the
+    /// leaf-most image that declares one, with that image's entry.
+    pub fn effective_method(&self, action: Action) -> Option<(&Method, &Entry)> {
+        self.effective(|r| r.method(action))
+    }
+
+    /// The timeout that applies for `action`, from the leaf-most image
+    /// that declares one.
+    pub fn effective_timeout(&self, action: Action) -> Option<u64> {
+        self.effective(|r| r.timeout(action)).map(|(t, _)| t)
+    }
+
+    fn effective<'a, T>(&'a self, get: impl Fn(&'a Record) -> Option<T>) -> Option<(T, &'a Entry)> {
+        self.images().rev().find_map(|(entry, record)| get(record).map(|v| (v, entry)))
+    }
+}
+
+fn read_record(path: &Path, size: u64) -> Result<Record, EntryError> {
+    if size > MAX_RECORD_BYTES {
+        return Err(EntryError::Record(crate::record::RecordError::TooLarge { size }));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // Read one byte past the limit, in case the file grew since stat.
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(EntryError::Read)?;
+    Record::from_slice(&bytes).map_err(EntryError::Record)
+}
+
+#[cfg(test)]
+mod tests;
