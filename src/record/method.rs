@@ -117,7 +117,14 @@ mod tests {
 
     #[test]
     fn rejects_empty_and_mistyped_methods() {
-        for bad in [json!(""), json!([]), json!([""]), json!([1]), json!(5), json!({})] {
+        for bad in [
+            json!(""),
+            json!([]),
+            json!([""]),
+            json!([1]),
+            json!(5),
+            json!({}),
+        ] {
             assert!(Method::from_json(&bad).is_err(), "{bad} was accepted");
         }
     }

@@ -133,7 +133,9 @@ impl Record {
         let mut fields = Fields(&mut map);
         let record = Record {
             schema_version: fields.take("schema_version")?,
-            project: fields.take("project")?.ok_or(RecordError::Missing { field: "project" })?,
+            project: fields
+                .take("project")?
+                .ok_or(RecordError::Missing { field: "project" })?,
             image_name: fields.take("image_name")?,
             image_tag_names: fields.take("image_tag_names")?,
             build_time: fields.take_with("build_time", |v| match v {
@@ -241,10 +243,12 @@ impl Fields<'_> {
     ) -> Result<Option<T>, RecordError> {
         match self.0.remove(field) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => convert(value).map(Some).map_err(|reason| RecordError::Invalid {
-                field: field.into(),
-                reason,
-            }),
+            Some(value) => convert(value)
+                .map(Some)
+                .map_err(|reason| RecordError::Invalid {
+                    field: field.into(),
+                    reason,
+                }),
         }
     }
 
@@ -260,10 +264,14 @@ impl Fields<'_> {
     }
 
     fn take_timeout(&mut self, action: Action) -> Result<Option<u64>, RecordError> {
-        let field = action.timeout_field().expect("only actions with a timeout field");
+        let field = action
+            .timeout_field()
+            .expect("only actions with a timeout field");
         self.take_with(field, |value| match value.as_u64() {
             Some(seconds) if seconds > 0 => Ok(seconds),
-            _ => Err(format!("expected a whole number of seconds above 0, found {value}")),
+            _ => Err(format!(
+                "expected a whole number of seconds above 0, found {value}"
+            )),
         })
     }
 }
@@ -284,7 +292,12 @@ pub fn json_kind(value: &Value) -> &'static str {
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |nl| nl + 1)
+        + 1;
     (line, column)
 }
 

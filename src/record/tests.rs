@@ -27,7 +27,10 @@ fn seed_record_is_read_as_written() {
     assert_eq!(record.project, "rbldnsd");
     assert_eq!(record.image_name.as_deref(), Some("ripienaar/rbldnsd"));
     assert_eq!(record.build_time_stamp, Some(1427691730));
-    assert_eq!(record.build_time.unwrap().to_string(), "2015-03-30 06:02:10");
+    assert_eq!(
+        record.build_time.unwrap().to_string(),
+        "2015-03-30 06:02:10"
+    );
     assert_eq!(record.ci, Some(true));
     assert_eq!(record.validate, Some(true));
     assert_eq!(
@@ -56,8 +59,7 @@ fn seed_blog_example_with_its_missing_comma_is_malformed() {
 
 #[test]
 fn unknown_fields_are_kept() {
-    let record =
-        Record::from_slice(br#"{"project":"x","owner":{"team":"dns"},"tier":2}"#).unwrap();
+    let record = Record::from_slice(br#"{"project":"x","owner":{"team":"dns"},"tier":2}"#).unwrap();
     assert_eq!(record.unknown["owner"], json!({"team": "dns"}));
     assert_eq!(record.to_json()["tier"], json!(2));
 }

@@ -16,7 +16,13 @@ pub fn position_of(file_name: &str) -> Option<u32> {
 pub fn record_file_name(position: u32, project: &str) -> String {
     let slug: String = project
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let slug = slug.trim_matches(|c| c == '-' || c == '.');
     let slug = if slug.is_empty() { "image" } else { slug };
@@ -39,7 +45,10 @@ mod tests {
     #[test]
     fn file_names_are_safe_and_ordered() {
         assert_eq!(record_file_name(1, "centos_base"), "0001-centos_base.json");
-        assert_eq!(record_file_name(12, "../etc/passwd"), "0012-etc-passwd.json");
+        assert_eq!(
+            record_file_name(12, "../etc/passwd"),
+            "0012-etc-passwd.json"
+        );
         assert_eq!(record_file_name(3, "///"), "0003-image.json");
     }
 }

@@ -68,7 +68,11 @@ impl Stack {
             let outcome = match fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => read_record(&path, meta.len()),
                 Ok(meta) => {
-                    let kind = if meta.is_dir() { "a directory" } else { "not a regular file" };
+                    let kind = if meta.is_dir() {
+                        "a directory"
+                    } else {
+                        "not a regular file"
+                    };
                     skipped.push((file_name, format!("{kind}, not a record")));
                     continue;
                 }
@@ -99,7 +103,9 @@ impl Stack {
 
     /// The records that parsed, oldest first, with their entries.
     pub fn images(&self) -> impl DoubleEndedIterator<Item = (&Entry, &Record)> {
-        self.entries.iter().filter_map(|e| e.record().map(|r| (e, r)))
+        self.entries
+            .iter()
+            .filter_map(|e| e.record().map(|r| (e, r)))
     }
 
     /// The entries whose record could not be used.
@@ -126,13 +132,17 @@ impl Stack {
     }
 
     fn effective<'a, T>(&'a self, get: impl Fn(&'a Record) -> Option<T>) -> Option<(T, &'a Entry)> {
-        self.images().rev().find_map(|(entry, record)| get(record).map(|v| (v, entry)))
+        self.images()
+            .rev()
+            .find_map(|(entry, record)| get(record).map(|v| (v, entry)))
     }
 }
 
 fn read_record(path: &Path, size: u64) -> Result<Record, EntryError> {
     if size > MAX_RECORD_BYTES {
-        return Err(EntryError::Record(crate::record::RecordError::TooLarge { size }));
+        return Err(EntryError::Record(crate::record::RecordError::TooLarge {
+            size,
+        }));
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // Read one byte past the limit, in case the file grew since stat.

@@ -14,9 +14,18 @@ fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn order_comes_from_position_not_build_time() {
     // The base was rebuilt after the service: its build time is newer.
     let dir = dir_with(&[
-        ("0002-web.json", r#"{"project":"web","build_time_stamp":100}"#),
-        ("0001-base.json", r#"{"project":"base","build_time_stamp":200}"#),
-        ("0010-leaf.json", r#"{"project":"leaf","build_time_stamp":100}"#),
+        (
+            "0002-web.json",
+            r#"{"project":"web","build_time_stamp":100}"#,
+        ),
+        (
+            "0001-base.json",
+            r#"{"project":"base","build_time_stamp":200}"#,
+        ),
+        (
+            "0010-leaf.json",
+            r#"{"project":"leaf","build_time_stamp":100}"#,
+        ),
     ]);
     let stack = Stack::load(dir.path()).unwrap();
     let names: Vec<_> = stack.images().map(|(_, r)| r.project.as_str()).collect();
@@ -38,8 +47,14 @@ fn files_without_a_position_come_last_by_name() {
 #[test]
 fn leaf_most_method_wins_and_names_its_image() {
     let dir = dir_with(&[
-        ("0001-base.json", r#"{"project":"base","update_method":"/base/update","validate_method":"/base/validate"}"#),
-        ("0002-web.json", r#"{"project":"web","update_method":["/web/update","--now"]}"#),
+        (
+            "0001-base.json",
+            r#"{"project":"base","update_method":"/base/update","validate_method":"/base/validate"}"#,
+        ),
+        (
+            "0002-web.json",
+            r#"{"project":"web","update_method":["/web/update","--now"]}"#,
+        ),
     ]);
     let stack = Stack::load(dir.path()).unwrap();
     let (method, entry) = stack.effective_method(Action::Update).unwrap();
@@ -68,8 +83,14 @@ fn bad_record_does_not_hide_the_good_ones() {
 #[test]
 fn merged_metadata_overlays_leaf_last_and_merges_user_metadata() {
     let dir = dir_with(&[
-        ("0001-base.json", r#"{"project":"base","ci":true,"user_metadata":{"team":"ops","os":{"name":"busybox"}}}"#),
-        ("0002-web.json", r#"{"project":"web","user_metadata":{"os":{"version":"1.35"}}}"#),
+        (
+            "0001-base.json",
+            r#"{"project":"base","ci":true,"user_metadata":{"team":"ops","os":{"name":"busybox"}}}"#,
+        ),
+        (
+            "0002-web.json",
+            r#"{"project":"web","user_metadata":{"os":{"version":"1.35"}}}"#,
+        ),
     ]);
     let merged = Stack::load(dir.path()).unwrap().merged();
     assert_eq!(merged["project"], json!("web"));
@@ -83,19 +104,28 @@ fn merged_metadata_overlays_leaf_last_and_merges_user_metadata() {
 #[test]
 fn directory_problems_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(Stack::load(dir.path()), Err(StackError::Empty { .. })));
+    assert!(matches!(
+        Stack::load(dir.path()),
+        Err(StackError::Empty { .. })
+    ));
     assert!(matches!(
         Stack::load(&dir.path().join("nope")),
         Err(StackError::Missing { .. })
     ));
     let file = dir.path().join("file");
     fs::write(&file, "{}").unwrap();
-    assert!(matches!(Stack::load(&file), Err(StackError::NotADirectory { .. })));
+    assert!(matches!(
+        Stack::load(&file),
+        Err(StackError::NotADirectory { .. })
+    ));
     let a = dir.path().join("a");
     let b = dir.path().join("b");
     std::os::unix::fs::symlink(&a, &b).unwrap();
     std::os::unix::fs::symlink(&b, &a).unwrap();
-    assert!(matches!(Stack::load(&a), Err(StackError::SymlinkLoop { .. })));
+    assert!(matches!(
+        Stack::load(&a),
+        Err(StackError::SymlinkLoop { .. })
+    ));
 }
 
 #[test]

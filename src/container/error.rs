@@ -1,0 +1,100 @@
+//! Everything that can go wrong in the `container` tool, and the exit
+//! code each one maps to.
+//!
+//! An action's own non-zero exit is not an error: it is passed through as
+//! the tool's exit code. These are the failures of the tool itself.
+
+use crate::exit;
+use crate::record::{Action, RecordError};
+use crate::stack::StackError;
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    #[error(transparent)]
+    Stack(#[from] StackError),
+
+    #[error("{count} malformed record(s) in `{}`; the report above shows every good one", dir.display())]
+    BadRecords { dir: PathBuf, count: usize },
+
+    #[error("failed to read record file `{}`: {source}", path.display())]
+    ReadRecordFile { path: PathBuf, source: io::Error },
+
+    #[error("refusing record `{}`: {source}", path.display())]
+    InvalidRecord { path: PathBuf, source: RecordError },
+
+    #[error("failed to file record in `{}`: {source}", dir.display())]
+    WriteRecord { dir: PathBuf, source: io::Error },
+
+    #[error(
+        "this image declares no {action} method (no record sets `{}`); \
+         `container --examine` lists the methods it has",
+        action.method_field()
+    )]
+    NotDeclared { action: Action },
+
+    #[error("cannot run the {action} method `{program}`: {source}{hint}")]
+    MethodNotExecutable {
+        action: Action,
+        program: String,
+        source: io::Error,
+        hint: &'static str,
+    },
+
+    #[error("failed to run the {action} method `{program}`: {source}")]
+    Spawn {
+        action: Action,
+        program: String,
+        source: io::Error,
+    },
+
+    #[error("another UPDATE is running ({holder}); try again later or pass --wait SECONDS")]
+    UpdateLocked { holder: String },
+
+    #[error("failed to take the update lock `{}`: {source}", path.display())]
+    Lock { path: PathBuf, source: io::Error },
+
+    #[error("the {action} method ran past its {seconds}s timeout; its process group was killed")]
+    Timeout { action: Action, seconds: u64 },
+
+    #[error(
+        "the METRICS method's output is not Prometheus text exposition: line {line}: {reason}"
+    )]
+    BadMetrics { line: usize, reason: String },
+
+    #[error("failed to write JSON output: {0}")]
+    Output(#[source] io::Error),
+
+    #[error("{operation} failed: {source}")]
+    Os {
+        operation: &'static str,
+        source: io::Error,
+    },
+}
+
+impl ContainerError {
+    /// The one place that decides the tool's exit codes.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ContainerError::Stack(StackError::Unreadable { .. })
+            | ContainerError::Stack(StackError::Missing { .. })
+            | ContainerError::Stack(StackError::NotADirectory { .. })
+            | ContainerError::Stack(StackError::SymlinkLoop { .. })
+            | ContainerError::Stack(StackError::Empty { .. })
+            | ContainerError::ReadRecordFile { .. } => exit::NOINPUT,
+            ContainerError::BadRecords { .. } | ContainerError::InvalidRecord { .. } => {
+                exit::DATAERR
+            }
+            ContainerError::WriteRecord { .. } => exit::CANTCREAT,
+            ContainerError::NotDeclared { .. } => exit::UNAVAILABLE,
+            ContainerError::MethodNotExecutable { .. } => exit::CONFIG,
+            ContainerError::Spawn { .. } | ContainerError::Os { .. } => exit::OSERR,
+            ContainerError::UpdateLocked { .. } => exit::TEMPFAIL,
+            ContainerError::Lock { .. } => exit::CANTCREAT,
+            ContainerError::Timeout { .. } => exit::TIMEOUT,
+            ContainerError::BadMetrics { .. } => exit::PROTOCOL,
+            ContainerError::Output(_) => exit::IOERR,
+        }
+    }
+}

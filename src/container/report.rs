@@ -1,0 +1,1 @@
+//! The examine report as data, shared by the text and JSON renderings.
