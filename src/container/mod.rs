@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod passwd;
 pub mod prometheus;
 pub mod report;
+pub mod runtime;
 pub mod start;
 pub mod state;
 pub mod update_lock;
