@@ -15,8 +15,11 @@ target_dir=${WAYBILL_STATIC_TARGET_DIR:-$root/target/static}
 
 # The lean build: no default features, so tokio, bollard, git2 and the
 # HTTP stack are neither compiled nor linked. crt-static links glibc
-# statically; the binary makes no NSS calls, so that is safe.
-RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+# statically; the binary makes no NSS calls, so that is safe. A plain
+# (non-PIE) static executable needs no start-up relocation pass, which
+# keeps `container --metadata` close to the cost of a bare exec; see
+# docs/benchmarks.md.
+RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
   cargo build --manifest-path "$root/Cargo.toml" --release --locked \
     --no-default-features --bin container --target "$target" \
     --target-dir "$target_dir" >&2
