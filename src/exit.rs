@@ -15,6 +15,7 @@ pub const DATAERR: u8 = 65;
 /// unreadable (EX_NOINPUT).
 pub const NOINPUT: u8 = 66;
 /// The image declares no method for the requested action (EX_UNAVAILABLE).
+/// For `waybill`: the Docker engine cannot be reached, or has no such image.
 pub const UNAVAILABLE: u8 = 69;
 /// An internal error: a bug (EX_SOFTWARE).
 pub const SOFTWARE: u8 = 70;

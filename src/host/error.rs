@@ -1,0 +1,89 @@
+//! Everything that can go wrong in the `waybill` host commands, and the
+//! exit code each one maps to.
+//!
+//! Codes come from [`crate::exit`]; [`HostError::exit_code`] is the one
+//! place that chooses them. Messages say what was being done and name the
+//! path, variable or image involved. Engine failures are described by
+//! [`EngineError`], which only [`super::engine`] creates.
+
+use super::engine::EngineError;
+use crate::exit;
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("repository directory `{}` does not exist", path.display())]
+    RepoMissing { path: PathBuf },
+
+    #[error("`{}` is not inside a git work tree: {}", path.display(), source.message())]
+    NotARepo { path: PathBuf, source: git2::Error },
+
+    #[error("`{}` is a bare repository; stamping needs a work tree", path.display())]
+    BareRepo { path: PathBuf },
+
+    #[error("repository `{}` has no commit at HEAD yet; commit before stamping", path.display())]
+    NoCommit { path: PathBuf },
+
+    #[error("failed to {operation} in repository `{}`: {}", path.display(), source.message())]
+    Git {
+        path: PathBuf,
+        operation: &'static str,
+        source: git2::Error,
+    },
+
+    #[error("SOURCE_DATE_EPOCH=`{value}` is malformed: {reason}")]
+    SourceDateEpoch { value: String, reason: String },
+
+    #[error("the system clock reads {epoch} seconds since the epoch, which is not a usable time")]
+    Clock { epoch: i64 },
+
+    #[error("failed to read --meta-json file `{}`: {source}", path.display())]
+    MetaJsonUnreadable { path: PathBuf, source: io::Error },
+
+    #[error("--meta-json file `{}` is not usable: {reason}", path.display())]
+    MetaJsonInvalid { path: PathBuf, reason: String },
+
+    #[error("cannot set --meta `{key}`: `{prefix}` already holds {found}, not an object")]
+    MetaConflict {
+        key: String,
+        prefix: String,
+        found: &'static str,
+    },
+
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+
+    #[error("base image `{image}` has a malformed `io.waybill.stack` label: {reason}")]
+    BadBaseStack { image: String, reason: String },
+
+    #[error("failed to write `{}`: {source}", path.display())]
+    WriteOutput { path: PathBuf, source: io::Error },
+
+    #[error("failed to write to standard output: {0}")]
+    Stdout(#[source] io::Error),
+
+    #[error("failed to start the async runtime: {0}")]
+    Runtime(#[source] io::Error),
+}
+
+impl HostError {
+    /// The one place that decides `waybill`'s exit codes.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            HostError::MetaConflict { .. } => exit::USAGE,
+            HostError::SourceDateEpoch { .. }
+            | HostError::MetaJsonInvalid { .. }
+            | HostError::BadBaseStack { .. } => exit::DATAERR,
+            HostError::RepoMissing { .. }
+            | HostError::NotARepo { .. }
+            | HostError::BareRepo { .. }
+            | HostError::NoCommit { .. }
+            | HostError::MetaJsonUnreadable { .. } => exit::NOINPUT,
+            HostError::Engine(_) => exit::UNAVAILABLE,
+            HostError::Clock { .. } | HostError::Runtime(_) => exit::OSERR,
+            HostError::WriteOutput { .. } => exit::CANTCREAT,
+            HostError::Git { .. } | HostError::Stdout(_) => exit::IOERR,
+        }
+    }
+}

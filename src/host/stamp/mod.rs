@@ -1,0 +1,173 @@
+//! `waybill stamp`: one image record from git, the CI environment and the
+//! command line.
+//!
+//! This module decides how the sources combine; each source has its own
+//! file. Git is the truth about the commit (HEAD is what gets built); the
+//! CI system is the truth about the build and about the branch, because
+//! CI checkouts are usually detached. The record is a
+//! [`crate::record::Record`], so the output is exactly what
+//! `container record FILE` accepts. It never writes tokens, environment
+//! dumps or git config into a record: only the fields listed below.
+
+pub mod build_time;
+pub mod ci;
+pub mod ci_vendors;
+pub mod git;
+pub mod labels;
+pub mod method_arg;
+pub mod output;
+pub mod source_url;
+pub mod stack_label;
+pub mod user_metadata;
+
+use crate::host::cli::{Format, StampArgs};
+use crate::host::engine::Engine;
+use crate::host::env::Env;
+use crate::host::error::HostError;
+use crate::host::{block_on, warn};
+use crate::record::{Record, SCHEMA_VERSION};
+use build_time::Clock;
+use ci::CiFacts;
+use git::GitFacts;
+
+/// Runs `waybill stamp` and returns the exit code.
+pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostError> {
+    let user_metadata = user_metadata::build(args.meta_json.as_deref(), &args.meta)?;
+    let built = build_time::build_time(env, clock)?;
+    let git = git::read(&args.repo, args.output.as_deref())?;
+    let ci = ci::detect(env);
+    if let Some(message) = ci.as_ref().and_then(|ci| sha_mismatch(ci, &git)) {
+        warn(message);
+    }
+    let record = Record {
+        user_metadata,
+        build_time: Some(built),
+        build_time_stamp: Some(built.epoch()),
+        ..assemble(args, &git, ci.as_ref())
+    };
+
+    let text = match args.format {
+        Format::Json => {
+            if let Some(image) = &args.from {
+                warn(format!(
+                    "--from `{image}` is only used by --format labels and build-args; ignored"
+                ));
+            }
+            json(&record)
+        }
+        Format::Labels | Format::BuildArgs => {
+            let base = match &args.from {
+                Some(image) => base_stack(image)?,
+                None => Vec::new(),
+            };
+            let stack = stack_label::render(&base, &record);
+            let own = stack_label::render_record(&record);
+            if args.format == Format::Labels {
+                labels::labels(&record, &stack, &own)
+            } else {
+                labels::build_args(&record, &stack, &own)
+            }
+        }
+    };
+    output::write(args.output.as_deref(), &text)?;
+    Ok(crate::exit::OK)
+}
+
+/// The record from git, CI and the flags; build time and user metadata
+/// are added by the caller.
+pub fn assemble(args: &StampArgs, git: &GitFacts, ci: Option<&CiFacts>) -> Record {
+    let ci_tag = ci.and_then(|c| c.tag.clone());
+    let mut tags = git.tags.clone();
+    // Shallow CI clones often fetch no tags; the CI system still knows
+    // which tag it is building, and that tag is at HEAD by definition.
+    if let Some(tag) = &ci_tag {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+            tags.sort();
+        }
+    }
+    let describe = git
+        .describe
+        .clone()
+        .or(ci_tag)
+        .unwrap_or_else(|| git.head_short.clone());
+    let m = &args.methods;
+    Record {
+        schema_version: Some(SCHEMA_VERSION),
+        project: args.project.clone(),
+        image_name: args.image_name.clone(),
+        image_tag_names: (!args.tags.is_empty()).then(|| args.tags.clone()),
+        gitref: Some(git.head.clone()),
+        git_branch: ci
+            .and_then(|c| c.branch.clone())
+            .or_else(|| git.branch.clone()),
+        git_dirty: Some(git.dirty),
+        git_describe: Some(describe),
+        git_tags: Some(tags),
+        git_commit_time_stamp: Some(git.commit_time),
+        git_shallow: Some(git.shallow),
+        ci: Some(ci.is_some()),
+        ci_system: ci.map(|c| c.system.to_owned()),
+        build_cause: ci.and_then(|c| c.cause.clone()),
+        build_tag: ci.and_then(|c| c.build_tag.clone()),
+        build_id: ci.and_then(|c| c.build_id.clone()),
+        build_url: ci.and_then(|c| c.build_url.clone()),
+        source_url: git.source_url.clone(),
+        start_method: m.start_method.clone(),
+        update_method: m.update_method.clone(),
+        validate_method: m.validate_method.clone(),
+        monitor_method: m.monitor_method.clone(),
+        metrics_method: m.metrics_method.clone(),
+        update_timeout: m.update_timeout,
+        validate_timeout: m.validate_timeout,
+        monitor_timeout: m.monitor_timeout,
+        metrics_timeout: m.metrics_timeout,
+        validate: args.validate.then_some(true),
+        ..Record::default()
+    }
+}
+
+/// A warning when the CI system names a different commit than HEAD: the
+/// work tree is not what the CI system thinks it is building. A value
+/// that is not a full commit id (Buildkite allows `HEAD`) is not compared.
+fn sha_mismatch(ci: &CiFacts, git: &GitFacts) -> Option<String> {
+    let sha = ci.sha.as_deref()?;
+    let is_full_id = sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+    (is_full_id && !sha.eq_ignore_ascii_case(&git.head)).then(|| {
+        format!(
+            "{} says it builds commit {sha}, but HEAD in `{}` is {}; the record names HEAD",
+            ci.system,
+            git.workdir.display(),
+            git.head
+        )
+    })
+}
+
+/// The records of `image`'s `io.waybill.stack` label; empty, with a
+/// warning, when it has none.
+fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
+    let labels = block_on(async {
+        let engine = Engine::connect().await?;
+        engine.image_labels(image).await
+    })??;
+    match labels.get(stack_label::STACK_LABEL) {
+        Some(text) => stack_label::parse(image, text),
+        None => {
+            warn(format!(
+                "base image `{image}` has no `{}` label; starting a new stack",
+                stack_label::STACK_LABEL
+            ));
+            Ok(Vec::new())
+        }
+    }
+}
+
+fn json(record: &Record) -> String {
+    // Serialized from the struct, not `to_json`, to keep the record's
+    // field order. Serializing a record cannot fail (string keys only);
+    // the fallback exists so no input can make this panic.
+    let mut text = serde_json::to_string_pretty(record)
+        .unwrap_or_else(|_| serde_json::Value::Object(record.to_json()).to_string());
+    text.push('\n');
+    text
+}
