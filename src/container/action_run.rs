@@ -1,9 +1,29 @@
 //! UPDATE, VALIDATE, MONITOR and METRICS: run the declared method once.
+//!
+//! Picks the effective method and timeout from the stack, takes the
+//! update lock for UPDATE, runs the method under [`super::child`], turns
+//! what happened into the tool's exit code and records the result in the
+//! state file. The method's own exit code is passed through, except that
+//! MONITOR maps anything outside Nagios' 0-3 to UNKNOWN and METRICS output
+//! must pass [`super::prometheus`] before it is printed.
+//!
+//! A malformed record in the stack is warned about and skipped, never
+//! fatal: a broken ancestor must not fail a healthcheck. Recording the
+//! result is best effort too: a read-only state directory costs a warning,
+//! never the action's exit code.
 
+use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
-use super::{ContainerError, Context};
-use crate::record::Action;
-use std::time::Duration;
+use super::state::{now, ActionResult, Outcome};
+use super::{prometheus, update_lock, warn, ContainerError, Context};
+use crate::exit;
+use crate::record::{Action, Method};
+use crate::stack::Stack;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// The most METRICS output read before the method is killed.
+pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
 
 /// How to run an action, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +43,131 @@ impl From<TimeoutArg> for Options {
     }
 }
 
-pub fn run(_ctx: &Context, action: Action, _options: &Options) -> Result<u8, ContainerError> {
-    Err(ContainerError::NotDeclared { action })
+pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, ContainerError> {
+    let stack = Stack::load(&ctx.meta_dir)?;
+    for (entry, error) in stack.bad_entries() {
+        warn(format_args!(
+            "skipping malformed record `{}`: {error}",
+            entry.path.display()
+        ));
+    }
+    let (method, _) = stack
+        .effective_method(action)
+        .ok_or(ContainerError::NotDeclared { action })?;
+    let program = Program {
+        action,
+        argv: method.argv(),
+        from_path_string: matches!(method, Method::Path(_)),
+    };
+    let timeout = options.timeout.or(stack.effective_timeout(action));
+
+    let _lock = match action {
+        Action::Update => Some(update_lock::acquire(&ctx.state_dir, options.wait)?),
+        _ => None,
+    };
+    let how = Supervision {
+        init: false,
+        timeout: timeout.map(Duration::from_secs),
+        capture_stdout: (action == Action::Metrics).then_some(MAX_METRICS_BYTES),
+    };
+    let started = Instant::now();
+    let (result, outcome) = match child::run(&program, &how) {
+        Ok(finished) => conclude(action, timeout, finished),
+        // The method could not even start: that is a failed run too.
+        Err(e) => (Err(e), Outcome::Failed),
+    };
+    let exit_code = match &result {
+        Ok(code) => *code,
+        Err(e) => e.exit_code(),
+    };
+    record(ctx, action, outcome, exit_code, started.elapsed());
+    result
+}
+
+/// Turns what happened to the method into the tool's result.
+fn conclude(
+    action: Action,
+    timeout: Option<u64>,
+    finished: Finished,
+) -> (Result<u8, ContainerError>, Outcome) {
+    if finished.timed_out {
+        let seconds = timeout.unwrap_or_default();
+        return (
+            Err(ContainerError::Timeout { action, seconds }),
+            Outcome::TimedOut,
+        );
+    }
+    let code = finished.exit_code();
+    let outcome = match finished.status {
+        Status::Exited(0) => Outcome::Ok,
+        Status::Exited(_) => Outcome::Failed,
+        Status::Signaled(_) => Outcome::Killed,
+    };
+    match action {
+        Action::Monitor => (Ok(nagios_code(code)), outcome),
+        Action::Metrics => match finished.stdout {
+            Some(captured) if captured.overflowed => (
+                Err(ContainerError::MetricsTooLarge {
+                    limit: MAX_METRICS_BYTES,
+                }),
+                Outcome::Failed,
+            ),
+            Some(captured) => match print_metrics(code, &captured.bytes) {
+                Ok(code) => (Ok(code), outcome),
+                Err(e) => (Err(e), Outcome::Failed),
+            },
+            None => (Ok(code), outcome),
+        },
+        _ => (Ok(code), outcome),
+    }
+}
+
+/// MONITOR follows Nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+fn nagios_code(code: u8) -> u8 {
+    if code <= exit::nagios::UNKNOWN {
+        return code;
+    }
+    warn(format_args!(
+        "the MONITOR method exited {code}, which is not a Nagios code (0-3); reporting UNKNOWN ({})",
+        exit::nagios::UNKNOWN
+    ));
+    exit::nagios::UNKNOWN
+}
+
+/// Prints the METRICS output, checked first when the method succeeded.
+/// A failed method's output is passed on as it is, with its exit code.
+fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
+    if code == 0 {
+        if let Err(bad) = prometheus::validate(output) {
+            return Err(ContainerError::BadMetrics {
+                line: bad.line,
+                reason: bad.reason,
+            });
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(output)
+        .and_then(|_| stdout.flush())
+        .map_err(ContainerError::PrintMetrics)?;
+    Ok(code)
+}
+
+/// Records the result; a failure to write is only a warning.
+fn record(ctx: &Context, action: Action, outcome: Outcome, exit_code: u8, took: Duration) {
+    let result = ActionResult {
+        at: now(),
+        outcome,
+        exit_code,
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+    };
+    match ctx.state_dir.update(|state| {
+        state.actions.insert(action.key().to_string(), result);
+    }) {
+        Ok(warnings) => warnings.into_iter().for_each(warn),
+        Err(e) => warn(format_args!(
+            "cannot record the {action} result in `{}`: {e}",
+            ctx.state_dir.path().display()
+        )),
+    }
 }

@@ -63,6 +63,12 @@ pub enum ContainerError {
     )]
     BadMetrics { line: usize, reason: String },
 
+    #[error("the METRICS method printed more than {limit} bytes; its process group was killed")]
+    MetricsTooLarge { limit: usize },
+
+    #[error("failed to print the METRICS output: {0}")]
+    PrintMetrics(#[source] io::Error),
+
     #[error("failed to write JSON output: {0}")]
     Output(#[source] io::Error),
 
@@ -93,8 +99,10 @@ impl ContainerError {
             ContainerError::UpdateLocked { .. } => exit::TEMPFAIL,
             ContainerError::Lock { .. } => exit::CANTCREAT,
             ContainerError::Timeout { .. } => exit::TIMEOUT,
-            ContainerError::BadMetrics { .. } => exit::PROTOCOL,
-            ContainerError::Output(_) => exit::IOERR,
+            ContainerError::BadMetrics { .. } | ContainerError::MetricsTooLarge { .. } => {
+                exit::PROTOCOL
+            }
+            ContainerError::Output(_) | ContainerError::PrintMetrics(_) => exit::IOERR,
         }
     }
 }
