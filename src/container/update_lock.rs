@@ -65,8 +65,8 @@ impl fmt::Display for Holder {
             Some(user) => write!(f, "user {user} (uid {})", self.uid)?,
             None => write!(f, "uid {}", self.uid)?,
         }
-        match chrono::DateTime::from_timestamp(self.since, 0) {
-            Some(at) => write!(f, ", since {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        match crate::record::BuildTime::from_epoch(self.since) {
+            Some(at) => write!(f, ", since {at} UTC"),
             None => Ok(()),
         }
     }

@@ -1,11 +1,12 @@
 //! The seed format's `build_time`: `"YYYY-MM-DD HH:MM:SS"` in UTC.
+//!
+//! Parsed and printed by hand rather than through chrono's strftime
+//! machinery: this one fixed layout does not need it, and leaving it out
+//! keeps the static `container` binary inside its size budget.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
-
-/// The layout of `build_time` and of every human-readable time waybill prints.
-pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// A UTC wall-clock time with second precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -14,9 +15,29 @@ pub struct BuildTime(NaiveDateTime);
 impl BuildTime {
     /// Parses `"2015-03-30 06:02:10"`.
     pub fn parse(text: &str) -> Result<BuildTime, String> {
-        NaiveDateTime::parse_from_str(text, FORMAT)
+        let bad =
+            |why: &str| format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM:SS ({why})");
+        let bytes = text.as_bytes();
+        let layout_ok = bytes.len() == 19
+            && bytes.iter().enumerate().all(|(i, &b)| match i {
+                4 | 7 => b == b'-',
+                10 => b == b' ',
+                13 | 16 => b == b':',
+                _ => b.is_ascii_digit(),
+            });
+        if !layout_ok {
+            return Err(bad("wrong layout"));
+        }
+        // The layout check above guarantees ASCII digits in each range.
+        let number = |range: std::ops::Range<usize>| -> u32 {
+            text[range]
+                .bytes()
+                .fold(0, |n, b| n * 10 + u32::from(b - b'0'))
+        };
+        NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10))
+            .and_then(|date| date.and_hms_opt(number(11..13), number(14..16), number(17..19)))
             .map(BuildTime)
-            .map_err(|e| format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM:SS ({e})"))
+            .ok_or_else(|| bad("no such date or time"))
     }
 
     /// The time `epoch` seconds after 1970-01-01 00:00:00 UTC.
@@ -32,7 +53,17 @@ impl BuildTime {
 
 impl fmt::Display for BuildTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format(FORMAT))
+        let (date, time) = (self.0.date(), self.0.time());
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            date.year(),
+            date.month(),
+            date.day(),
+            time.hour(),
+            time.minute(),
+            time.second()
+        )
     }
 }
 
@@ -56,7 +87,16 @@ mod tests {
 
     #[test]
     fn rejects_other_layouts() {
-        for bad in ["2015-03-30T06:02:10Z", "2015-03-30", "yesterday", ""] {
+        for bad in [
+            "2015-03-30T06:02:10Z",
+            "2015-03-30",
+            "yesterday",
+            "",
+            "2015-02-30 06:02:10",
+            "2015-03-30 24:00:00",
+            "2015-03-30 06:02:10 ",
+            "+015-03-30 06:02:10",
+        ] {
             assert!(BuildTime::parse(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -15,7 +15,7 @@ mod error;
 mod method;
 
 pub use action::Action;
-pub use build_time::{BuildTime, FORMAT as TIME_FORMAT};
+pub use build_time::BuildTime;
 pub use error::RecordError;
 pub use method::Method;
 
