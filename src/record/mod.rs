@@ -12,6 +12,7 @@
 mod action;
 mod build_time;
 mod error;
+mod fill;
 mod method;
 
 pub use action::Action;

@@ -1,41 +1,18 @@
-//! The effective metadata: every good record folded together, leaf last.
-//!
-//! A field set by a later (more derived) image replaces the same field of
-//! an earlier one. `user_metadata` is the exception: its objects are merged
-//! key by key, so a service adds to its base's metadata instead of
-//! wiping it.
+//! The effective metadata of a stack: its records folded leaf first (see
+//! [`Record::fill_from`]).
 
 use super::Stack;
-use serde_json::{Map, Value};
+use crate::record::Record;
 
 impl Stack {
-    /// The merged record, as `container --metadata` prints it.
-    pub fn merged(&self) -> Map<String, Value> {
-        let mut merged = Map::new();
-        for (_, record) in self.images() {
-            for (key, value) in record.to_json() {
-                match (merged.get_mut(&key), value) {
-                    (Some(Value::Object(old)), Value::Object(new)) if key == "user_metadata" => {
-                        merge_objects(old, new)
-                    }
-                    (_, value) => {
-                        merged.insert(key, value);
-                    }
-                }
-            }
+    /// The merged record, as `container --metadata` prints it; `None`
+    /// when no record in the stack could be read.
+    pub fn merged(&self) -> Option<Record> {
+        let mut records = self.images().rev().map(|(_, record)| record);
+        let mut merged = records.next()?.clone();
+        for older in records {
+            merged.fill_from(older);
         }
-        merged
-    }
-}
-
-/// Deep merge: objects merge key by key, anything else is replaced.
-fn merge_objects(into: &mut Map<String, Value>, from: Map<String, Value>) {
-    for (key, value) in from {
-        match (into.get_mut(&key), value) {
-            (Some(Value::Object(old)), Value::Object(new)) => merge_objects(old, new),
-            (_, value) => {
-                into.insert(key, value);
-            }
-        }
+        Some(merged)
     }
 }

@@ -18,7 +18,7 @@ mod merge;
 pub use error::{EntryError, StackError};
 pub use file_name::{position_of, record_file_name};
 
-use crate::record::{Action, Method, Record, MAX_RECORD_BYTES};
+use crate::record::{Action, Method, Record, RecordError, MAX_RECORD_BYTES};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -63,12 +63,17 @@ impl Stack {
             let item = item.map_err(|source| StackError::from_io(dir, source))?;
             let file_name = item.file_name().to_string_lossy().into_owned();
             let path = item.path();
-            // Follow a symlink to see what it names; a dangling or looping
-            // link is an unreadable record, not a reason to stop.
-            let outcome = match fs::metadata(&path) {
-                Ok(meta) if meta.is_file() => read_record(&path, meta.len()),
-                Ok(meta) => {
-                    let kind = if meta.is_dir() {
+            // The directory entry's type costs no system call; only a
+            // symlink is followed to see what it names. A dangling or
+            // looping link is an unreadable record, not a reason to stop.
+            let file_type = match item.file_type() {
+                Ok(t) if t.is_symlink() => fs::metadata(&path).map(|m| m.file_type()),
+                other => other,
+            };
+            let outcome = match file_type {
+                Ok(t) if t.is_file() => read_record(&path),
+                Ok(t) => {
+                    let kind = if t.is_dir() {
                         "a directory"
                     } else {
                         "not a regular file"
@@ -138,17 +143,19 @@ impl Stack {
     }
 }
 
-fn read_record(path: &Path, size: u64) -> Result<Record, EntryError> {
-    if size > MAX_RECORD_BYTES {
-        return Err(EntryError::Record(crate::record::RecordError::TooLarge {
-            size,
-        }));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    // Read one byte past the limit, in case the file grew since stat.
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes))
+fn read_record(path: &Path) -> Result<Record, EntryError> {
+    let file = fs::File::open(path).map_err(EntryError::Read)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit: enough to know a file is too large
+    // without reading all of it.
+    (&file)
+        .take(MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(EntryError::Read)?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        let size = file.metadata().map_or(bytes.len() as u64, |m| m.len());
+        return Err(EntryError::Record(RecordError::TooLarge { size }));
+    }
     Record::from_slice(&bytes).map_err(EntryError::Record)
 }
 

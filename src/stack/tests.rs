@@ -92,7 +92,7 @@ fn merged_metadata_overlays_leaf_last_and_merges_user_metadata() {
             r#"{"project":"web","user_metadata":{"os":{"version":"1.35"}}}"#,
         ),
     ]);
-    let merged = Stack::load(dir.path()).unwrap().merged();
+    let merged = Stack::load(dir.path()).unwrap().merged().unwrap().to_json();
     assert_eq!(merged["project"], json!("web"));
     assert_eq!(merged["ci"], json!(true));
     assert_eq!(
