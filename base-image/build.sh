@@ -34,9 +34,6 @@ esac
 
 image=${WAYBILL_BASE_IMAGE:-waybill/base:latest}
 repo=${WAYBILL_REPO:-$WB_ROOT}
-# One build time for the record and the labels, which come from two
-# `waybill stamp` runs.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date +%s)}
 
 wb_require_engine
 waybill=$(wb_waybill_bin)
@@ -59,9 +56,8 @@ stamp_args=(
   --meta-json "$here/metadata.json"
   --meta "busybox_version=${busybox_version:-unknown}"
 )
-"$waybill" stamp "${stamp_args[@]}" --format json --output "$context/waybill.json" ||
-  wb_die "\`waybill stamp\` failed (see its message above)"
-wb_stamp_labels "$waybill" "${stamp_args[@]}"
+# FROM scratch: no base stack, the ancestry starts here.
+wb_stamp "$waybill" "$context" "" "${stamp_args[@]}"
 wb_extra_label_args
 
 wb_note "building $image"

@@ -129,15 +129,28 @@ wb_extra_label_args() {
   done
 }
 
-# Runs `waybill stamp "$@" --format labels` and fills the array
-# WB_STAMP_LABEL_ARGS with its lines, one docker argument each.
-wb_stamp_labels() {
-  local waybill=$1
-  shift
+# Stamps one record and the labels that describe it:
+#
+#   wb_stamp WAYBILL CONTEXT BASE STAMP_ARGS...
+#
+# writes the record to CONTEXT/waybill.json with `waybill stamp
+# STAMP_ARGS... --output`, then fills the array WB_STAMP_LABEL_ARGS with
+# the labels for that same file (`waybill stamp --record`), one docker
+# argument each; the `io.waybill.stack` ancestry starts from BASE's stack
+# unless BASE is empty. The labels never come from a second reading of
+# git or the clock, so they cannot disagree with the filed record.
+wb_stamp() {
+  local waybill=$1 context=$2 base=$3
+  shift 3
+  local record=$context/waybill.json
+  "$waybill" stamp "$@" --output "$record" ||
+    wb_die "\`waybill stamp --output\` failed (see its message above)"
+  local label_args=(stamp --record "$record" --format labels)
+  [ -z "$base" ] || label_args+=(--from "$base")
   local text
-  text=$("$waybill" stamp "$@" --format labels) ||
-    wb_die "\`waybill stamp --format labels\` failed (see its message above)"
-  [ -n "$text" ] || wb_die "\`waybill stamp --format labels\` printed nothing"
+  text=$("$waybill" "${label_args[@]}") ||
+    wb_die "\`waybill stamp --record --format labels\` failed (see its message above)"
+  [ -n "$text" ] || wb_die "\`waybill stamp --record --format labels\` printed nothing"
   mapfile -t WB_STAMP_LABEL_ARGS <<<"$text"
 }
 

@@ -155,6 +155,37 @@ fn derived_stack_is_the_base_stack_followed_by_this_record() {
 }
 
 #[test]
+fn record_file_follows_the_base_stack_unchanged() {
+    if !engine_available("record_file_follows_the_base_stack_unchanged") {
+        return;
+    }
+    let base_record = json!({"project": "base", "schema_version": 1, "future_field": "kept"});
+    let base = TestImage::build(&[("io.waybill.stack", &json!([base_record]).to_string())]);
+    let repo = Repo::new();
+    // No SOURCE_DATE_EPOCH and the file inside the work tree: the labels
+    // must still carry the file's clock time and clean tree.
+    stamp(
+        repo.path(),
+        &["--project", "web", "--output", "waybill.json"],
+        &[],
+    )
+    .ok();
+    let text = std::fs::read_to_string(repo.path().join("waybill.json")).unwrap();
+    let filed: Value = serde_json::from_str(&text).unwrap();
+    let args = [
+        "--record",
+        "waybill.json",
+        "--format",
+        "labels",
+        "--from",
+        &base.name,
+    ];
+    let stack = stack_of(&stamp(repo.path(), &args, &[]).ok());
+    assert_eq!(stack, json!([base_record, filed]));
+    assert_eq!(stack[1]["git_dirty"], json!(false), "{stack}");
+}
+
+#[test]
 fn a_base_without_a_stack_label_starts_a_new_stack_with_a_warning() {
     if !engine_available("a_base_without_a_stack_label_starts_a_new_stack_with_a_warning") {
         return;

@@ -34,9 +34,6 @@ esac
 image=${WAYBILL_BLOCKLIST_IMAGE:-waybill/blocklist:latest}
 base=${WAYBILL_BASE_IMAGE:-waybill/base:latest}
 repo=${WAYBILL_REPO:-$WB_ROOT}
-# One build time for the record and the labels, which come from two
-# `waybill stamp` runs.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date +%s)}
 
 wb_require_engine
 docker image inspect "$base" >/dev/null 2>&1 ||
@@ -54,7 +51,6 @@ stamp_args=(
   --image-name "$(wb_image_repository "$image")"
   --tag "$image"
   --repo "$repo"
-  --from "$base"
   --start-method /srv/support/bin/start.sh
   --update-method /srv/support/bin/update.sh
   --validate-method /srv/support/bin/validate.sh
@@ -69,9 +65,8 @@ stamp_args=(
   --meta source=/srv/source
   --meta "url=http://127.0.0.1:8080/lists/blocklist.txt"
 )
-"$waybill" stamp "${stamp_args[@]}" --format json --output "$context/waybill.json" ||
-  wb_die "\`waybill stamp\` failed (see its message above)"
-wb_stamp_labels "$waybill" "${stamp_args[@]}"
+# The labels' ancestry starts with the base's io.waybill.stack label.
+wb_stamp "$waybill" "$context" "$base" "${stamp_args[@]}"
 wb_extra_label_args
 
 wb_note "building $image FROM $base"

@@ -12,9 +12,31 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
-a base image's stack label); 66 repository or --meta-json missing;
-69 Docker engine unreachable or no such image; 73 cannot write --output.
-See docs/stamping.md.";
+--record, a base image's stack label); 66 repository, --meta-json or --record
+missing; 69 Docker engine unreachable or no such image; 73 cannot write
+--output. See docs/stamping.md.";
+
+/// The flags that build a record from git, the CI environment and the
+/// command line; `--record` takes a finished one instead, so it refuses
+/// them rather than silently ignoring them.
+const RECORD_BUILDING: [&str; 16] = [
+    "project",
+    "image_name",
+    "tags",
+    "repo",
+    "start_method",
+    "update_method",
+    "validate_method",
+    "monitor_method",
+    "metrics_method",
+    "update_timeout",
+    "validate_timeout",
+    "monitor_timeout",
+    "metrics_timeout",
+    "validate",
+    "meta",
+    "meta_json",
+];
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -31,15 +53,23 @@ pub enum Command {
     ///
     /// The record is what `container record FILE` files inside the image;
     /// `--format labels` prints the same facts as `docker build` labels.
+    /// Stamp the record once with `--output`, then print the labels from
+    /// that file with `--record`, so both describe the same build.
     Stamp(StampArgs),
 }
 
 /// `waybill stamp`.
 #[derive(Debug, Args)]
 pub struct StampArgs {
-    /// The image's project name (the record's `project`).
-    #[arg(long, value_name = "NAME", value_parser = single_line)]
-    pub project: String,
+    /// The image's project name (the record's `project`). Required
+    /// unless --record is given.
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = single_line,
+        required_unless_present = "record"
+    )]
+    pub project: Option<String>,
     /// The image's name, e.g. `registry.example/web/app`.
     #[arg(long, value_name = "NAME", value_parser = single_line)]
     pub image_name: Option<String>,
@@ -75,6 +105,12 @@ pub struct StampArgs {
     /// (for --format labels and build-args; read through the engine).
     #[arg(long, value_name = "IMAGE")]
     pub from: Option<String>,
+    /// Take the record from FILE, written by an earlier `waybill stamp
+    /// --output FILE`, instead of reading git, the CI environment and the
+    /// clock, so the labels match it exactly. Needs --format labels or
+    /// build-args; refuses the flags that build a record.
+    #[arg(long, value_name = "FILE", conflicts_with_all = RECORD_BUILDING)]
+    pub record: Option<PathBuf>,
 }
 
 /// The lifecycle methods and timeouts a stamp declares.

@@ -8,6 +8,7 @@
 
 use super::engine::EngineError;
 use crate::exit;
+use crate::record::RecordError;
 use std::io;
 use std::path::PathBuf;
 
@@ -51,6 +52,28 @@ pub enum HostError {
         found: &'static str,
     },
 
+    #[error("--project is required unless --record names a record file")]
+    ProjectMissing,
+
+    #[error(
+        "--record `{}` prints labels or build arguments; the file already is the JSON record: \
+         add --format labels or --format build-args",
+        path.display()
+    )]
+    RecordAsJson { path: PathBuf },
+
+    #[error(
+        "--output `{}` is the --record file; writing labels there would replace the record",
+        path.display()
+    )]
+    OutputOverwritesRecord { path: PathBuf },
+
+    #[error("failed to read --record file `{}`: {source}", path.display())]
+    RecordUnreadable { path: PathBuf, source: io::Error },
+
+    #[error("--record file `{}` is not a valid record: {source}", path.display())]
+    RecordInvalid { path: PathBuf, source: RecordError },
+
     #[error(transparent)]
     Engine(#[from] EngineError),
 
@@ -71,15 +94,20 @@ impl HostError {
     /// The one place that decides `waybill`'s exit codes.
     pub fn exit_code(&self) -> u8 {
         match self {
-            HostError::MetaConflict { .. } => exit::USAGE,
+            HostError::MetaConflict { .. }
+            | HostError::ProjectMissing
+            | HostError::RecordAsJson { .. }
+            | HostError::OutputOverwritesRecord { .. } => exit::USAGE,
             HostError::SourceDateEpoch { .. }
             | HostError::MetaJsonInvalid { .. }
+            | HostError::RecordInvalid { .. }
             | HostError::BadBaseStack { .. } => exit::DATAERR,
             HostError::RepoMissing { .. }
             | HostError::NotARepo { .. }
             | HostError::BareRepo { .. }
             | HostError::NoCommit { .. }
-            | HostError::MetaJsonUnreadable { .. } => exit::NOINPUT,
+            | HostError::MetaJsonUnreadable { .. }
+            | HostError::RecordUnreadable { .. } => exit::NOINPUT,
             HostError::Engine(_) => exit::UNAVAILABLE,
             HostError::Clock { .. } | HostError::Runtime(_) => exit::OSERR,
             HostError::WriteOutput { .. } => exit::CANTCREAT,

@@ -8,6 +8,11 @@
 //! [`crate::record::Record`], so the output is exactly what
 //! `container record FILE` accepts. It never writes tokens, environment
 //! dumps or git config into a record: only the fields listed below.
+//!
+//! With `--record FILE` none of those sources is read: the record is the
+//! file an earlier stamp wrote ([`record_file`]), and only the labels or
+//! build arguments are made from it. Stamping twice would read git and
+//! the clock twice, and the two readings can disagree.
 
 pub mod build_time;
 pub mod ci;
@@ -16,6 +21,7 @@ pub mod git;
 pub mod labels;
 pub mod method_arg;
 pub mod output;
+pub mod record_file;
 pub mod source_url;
 pub mod stack_label;
 pub mod user_metadata;
@@ -32,18 +38,20 @@ use git::GitFacts;
 
 /// Runs `waybill stamp` and returns the exit code.
 pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostError> {
-    let user_metadata = user_metadata::build(args.meta_json.as_deref(), &args.meta)?;
-    let built = build_time::build_time(env, clock)?;
-    let git = git::read(&args.repo, args.output.as_deref())?;
-    let ci = ci::detect(env);
-    if let Some(message) = ci.as_ref().and_then(|ci| sha_mismatch(ci, &git)) {
-        warn(message);
-    }
-    let record = Record {
-        user_metadata,
-        build_time: Some(built),
-        build_time_stamp: Some(built.epoch()),
-        ..assemble(args, &git, ci.as_ref())
+    let record = match &args.record {
+        Some(path) if args.format == Format::Json => {
+            return Err(HostError::RecordAsJson { path: path.clone() })
+        }
+        Some(path)
+            if args
+                .output
+                .as_deref()
+                .is_some_and(|out| same_file(out, path)) =>
+        {
+            return Err(HostError::OutputOverwritesRecord { path: path.clone() })
+        }
+        Some(path) => record_file::read(path)?,
+        None => stamp(args, env, clock)?,
     };
 
     let text = match args.format {
@@ -73,9 +81,40 @@ pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostErr
     Ok(crate::exit::OK)
 }
 
+/// A new record, from git, the CI environment, the clock (or
+/// `SOURCE_DATE_EPOCH`) and the flags.
+fn stamp(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<Record, HostError> {
+    // clap requires --project without --record; this keeps a change to
+    // the flags from turning into a panic.
+    let project = args.project.as_deref().ok_or(HostError::ProjectMissing)?;
+    let user_metadata = user_metadata::build(args.meta_json.as_deref(), &args.meta)?;
+    let built = build_time::build_time(env, clock)?;
+    let git = git::read(&args.repo, args.output.as_deref())?;
+    let ci = ci::detect(env);
+    if let Some(message) = ci.as_ref().and_then(|ci| sha_mismatch(ci, &git)) {
+        warn(message);
+    }
+    Ok(Record {
+        user_metadata,
+        build_time: Some(built),
+        build_time_stamp: Some(built.epoch()),
+        ..assemble(args, project, &git, ci.as_ref())
+    })
+}
+
+/// Whether two paths name the same file, by identity when both exist and
+/// by spelling otherwise.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => a == b,
+    }
+}
+
 /// The record from git, CI and the flags; build time and user metadata
 /// are added by the caller.
-pub fn assemble(args: &StampArgs, git: &GitFacts, ci: Option<&CiFacts>) -> Record {
+pub fn assemble(args: &StampArgs, project: &str, git: &GitFacts, ci: Option<&CiFacts>) -> Record {
     let ci_tag = ci.and_then(|c| c.tag.clone());
     let mut tags = git.tags.clone();
     // Shallow CI clones often fetch no tags; the CI system still knows
@@ -94,7 +133,7 @@ pub fn assemble(args: &StampArgs, git: &GitFacts, ci: Option<&CiFacts>) -> Recor
     let m = &args.methods;
     Record {
         schema_version: Some(SCHEMA_VERSION),
-        project: args.project.clone(),
+        project: project.to_owned(),
         image_name: args.image_name.clone(),
         image_tag_names: (!args.tags.is_empty()).then(|| args.tags.clone()),
         gitref: Some(git.head.clone()),
