@@ -59,11 +59,22 @@ hyperfine --style none --warmup 20 --runs 300 -N \
 
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
+# Instructions retired, from callgrind: repeatable whatever else the
+# machine is doing, unlike wall time. Optional: needs valgrind.
+instructions() {
+  command -v valgrind >/dev/null 2>&1 || { echo 0; return; }
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+    sed -n 's/.*refs: *//p' | tr -d ,
+}
+
 python3 - "$work/times.json" "$size" "$hello_size" \
   "$(rss "$work/hello")" \
   "$(rss "$bin" --meta-dir "$work/d10" --metadata --json)" \
   "$(rss "$bin" --meta-dir "$work/d100" --metadata --json)" \
-  "$(rss "$bin" --meta-dir "$work/d10" --state-dir "$work/state" --examine)" <<'PY'
+  "$(rss "$bin" --meta-dir "$work/d10" --state-dir "$work/state" --examine)" \
+  "$(instructions "$work/hello")" \
+  "$(instructions "$bin" --meta-dir "$work/d10" --metadata --json)" \
+  "$(instructions "$bin" --meta-dir "$work/d100" --metadata --json)" <<'PY'
 import json, sys
 times = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 size, hello_size = int(sys.argv[2]), int(sys.argv[3])
@@ -83,6 +94,10 @@ for name in ["hello", "metadata-10", "metadata-100", "examine-10"]:
     elif name == "hello":
         target = "reference"
     print(f"| `{name}` median wall time | {t['median']*1e3:.3f} ms (±{t['stddev']*1e3:.3f}), {ratio:.2f}x hello | {target} |")
+ins = dict(zip(["hello", "metadata-10", "metadata-100"], map(int, sys.argv[8:11])))
+if ins["hello"]:
+    for name, n in ins.items():
+        print(f"| `{name}` instructions (callgrind) | {n:,} ({n / ins['hello']:.2f}x hello) | {'reference' if name == 'hello' else 'context'} |")
 for name, kib in rss.items():
     print(f"| `{name}` peak RSS | {kib} KiB ({kib/1024:.2f} MiB) | {'reference' if name == 'hello' else ('<= 4 MiB OK' if kib <= 4096 else '<= 4 MiB MISSED')} |")
 PY

@@ -4,11 +4,8 @@
 //! `container examine` and `container --examine` are the same command.
 //! This module only describes arguments; [`super::run`] acts on them.
 
-use crate::stack::DEFAULT_META_DIR;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-
-use super::state::DEFAULT_STATE_DIR;
 
 const AFTER_HELP: &str = "\
 Every mode also works in the 2015 flag form: `container --examine`.
@@ -39,14 +36,14 @@ pub struct Cli {
 /// Where records and runtime state live.
 #[derive(Debug, Args)]
 pub struct Dirs {
-    /// Directory holding one JSON record per ancestor image.
-    #[arg(long, global = true, value_name = "DIR", env = "CONTAINER_META_DIR",
-          default_value = DEFAULT_META_DIR)]
-    pub meta_dir: PathBuf,
-    /// Directory for runtime state and locks, in the container's writable layer.
-    #[arg(long, global = true, value_name = "DIR", env = "CONTAINER_STATE_DIR",
-          default_value = DEFAULT_STATE_DIR)]
-    pub state_dir: PathBuf,
+    /// Directory holding one JSON record per ancestor image
+    /// [env: CONTAINER_META_DIR] [default: /etc/waybill/metadata.d]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub meta_dir: Option<PathBuf>,
+    /// Directory for runtime state and locks, in the container's writable
+    /// layer [env: CONTAINER_STATE_DIR] [default: /var/lib/waybill]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ pub mod update_lock;
 
 pub use error::ContainerError;
 
+use crate::stack::DEFAULT_META_DIR;
 use cli::{Cli, Mode};
 use std::path::PathBuf;
 
@@ -35,8 +36,15 @@ pub struct Context {
 /// Runs one `container` command and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, ContainerError> {
     let ctx = Context {
-        meta_dir: cli.dirs.meta_dir,
-        state_dir: state::StateDir::new(cli.dirs.state_dir),
+        meta_dir: cli
+            .dirs
+            .meta_dir
+            .unwrap_or_else(|| dir_from_env("CONTAINER_META_DIR", DEFAULT_META_DIR)),
+        state_dir: state::StateDir::new(
+            cli.dirs
+                .state_dir
+                .unwrap_or_else(|| dir_from_env("CONTAINER_STATE_DIR", state::DEFAULT_STATE_DIR)),
+        ),
     };
     match cli.mode {
         Mode::Examine { json } => examine::run(&ctx, json),
@@ -60,6 +68,16 @@ pub fn run(cli: Cli) -> Result<u8, ContainerError> {
         }
         Mode::Record { file } => filing::run(&ctx, &file),
     }
+}
+
+/// A directory from the command line, else from `var` when it is set and
+/// not empty, else `default`. Read here rather than through clap's `env`
+/// support, which costs every invocation a measurable share of its time
+/// (docs/benchmarks.md).
+fn dir_from_env(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|value| !value.is_empty())
+        .map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
 /// Prints a warning the way every `container` warning looks.

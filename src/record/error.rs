@@ -1,5 +1,7 @@
 //! Why a record file was refused.
 
+use serde_json::error::Category;
+
 /// A record that does not parse or does not validate. Every variant says
 /// where in the file or which field, never just "invalid".
 #[derive(Debug, thiserror::Error)]
@@ -8,26 +10,38 @@ pub enum RecordError {
     TooLarge { size: u64 },
     #[error("record is not UTF-8: invalid byte at line {line} column {column}")]
     NotUtf8 { line: usize, column: usize },
-    #[error("record is not valid JSON: {source}")]
-    Syntax {
-        line: usize,
-        column: usize,
-        source: serde_json::Error,
-    },
+    #[error("record is not valid JSON: {0}")]
+    Syntax(serde_json::Error),
     #[error("record must be a JSON object, found {found}")]
     NotAnObject { found: &'static str },
-    #[error("record has no `{field}` field")]
-    Missing { field: &'static str },
-    #[error("field `{field}`: {reason}")]
-    Invalid { field: String, reason: String },
+    /// A field is missing, of the wrong type or out of range.
+    #[error("{}{source}", field.map(|f| format!("field `{f}`: ")).unwrap_or_default())]
+    Invalid {
+        field: Option<&'static str>,
+        source: serde_json::Error,
+    },
 }
 
 impl RecordError {
+    /// Sorts a parser error into broken JSON and a JSON record that is
+    /// not a valid record.
+    /// `field` names the field being read when the error happened.
+    pub(super) fn from_json(error: serde_json::Error, field: Option<&'static str>) -> RecordError {
+        match error.classify() {
+            Category::Data => RecordError::Invalid {
+                field,
+                source: error,
+            },
+            Category::Syntax | Category::Eof | Category::Io => RecordError::Syntax(error),
+        }
+    }
+
     /// The line and column the problem was found at, when the parser knows.
     pub fn position(&self) -> Option<(usize, usize)> {
         match self {
-            RecordError::NotUtf8 { line, column } | RecordError::Syntax { line, column, .. } => {
-                Some((*line, *column))
+            RecordError::NotUtf8 { line, column } => Some((*line, *column)),
+            RecordError::Syntax(e) | RecordError::Invalid { source: e, .. } if e.line() > 0 => {
+                Some((e.line(), e.column()))
             }
             _ => None,
         }

@@ -11,6 +11,7 @@
 
 mod action;
 mod build_time;
+mod de;
 mod error;
 mod fill;
 mod method;
@@ -20,9 +21,9 @@ pub use build_time::BuildTime;
 pub use error::RecordError;
 pub use method::Method;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// The newest `schema_version` this build understands. A record without a
@@ -116,71 +117,27 @@ impl Record {
             let (line, column) = line_column(bytes, e.valid_up_to());
             RecordError::NotUtf8 { line, column }
         })?;
-        let value: Value = serde_json::from_str(text).map_err(|source| RecordError::Syntax {
-            line: source.line(),
-            column: source.column(),
-            source,
-        })?;
-        match value {
-            Value::Object(map) => Record::from_map(map),
-            other => Err(RecordError::NotAnObject {
-                found: json_kind(&other),
-            }),
-        }
-    }
-
-    /// Builds a record from a parsed JSON object, field by field.
-    pub fn from_map(mut map: Map<String, Value>) -> Result<Record, RecordError> {
-        let mut fields = Fields(&mut map);
-        let record = Record {
-            schema_version: fields.take("schema_version")?,
-            project: fields
-                .take("project")?
-                .ok_or(RecordError::Missing { field: "project" })?,
-            image_name: fields.take("image_name")?,
-            image_tag_names: fields.take("image_tag_names")?,
-            build_time: fields.take_with("build_time", |v| match v {
-                Value::String(s) => BuildTime::parse(&s),
-                other => Err(format!("expected a string, found {}", json_kind(&other))),
-            })?,
-            build_time_stamp: fields.take("build_time_stamp")?,
-            gitref: fields.take("gitref")?,
-            git_branch: fields.take("git_branch")?,
-            git_dirty: fields.take("git_dirty")?,
-            git_describe: fields.take("git_describe")?,
-            git_tags: fields.take("git_tags")?,
-            git_commit_time_stamp: fields.take("git_commit_time_stamp")?,
-            git_shallow: fields.take("git_shallow")?,
-            ci: fields.take("ci")?,
-            ci_system: fields.take("ci_system")?,
-            build_cause: fields.take("build_cause")?,
-            build_tag: fields.take("build_tag")?,
-            build_id: fields.take("build_id")?,
-            build_url: fields.take("build_url")?,
-            source_url: fields.take("source_url")?,
-            start_method: fields.take_method(Action::Start)?,
-            update_method: fields.take_method(Action::Update)?,
-            validate_method: fields.take_method(Action::Validate)?,
-            monitor_method: fields.take_method(Action::Monitor)?,
-            metrics_method: fields.take_method(Action::Metrics)?,
-            update_timeout: fields.take_timeout(Action::Update)?,
-            validate_timeout: fields.take_timeout(Action::Validate)?,
-            monitor_timeout: fields.take_timeout(Action::Monitor)?,
-            metrics_timeout: fields.take_timeout(Action::Metrics)?,
-            validate: fields.take("validate")?,
-            user_metadata: fields.take("user_metadata")?,
-            unknown: BTreeMap::new(),
-        };
-        if record.project.is_empty() {
-            return Err(RecordError::Invalid {
-                field: "project".into(),
-                reason: "must not be empty".into(),
+        if !text.trim_start().starts_with('{') {
+            // Not an object: say what it is instead, or where the JSON breaks.
+            return Err(match serde_json::from_str::<Value>(text) {
+                Ok(other) => RecordError::NotAnObject {
+                    found: json_kind(&other),
+                },
+                Err(source) => RecordError::from_json(source, None),
             });
         }
-        Ok(Record {
-            unknown: map.into_iter().collect(),
-            ..record
-        })
+        let failed = Cell::new(None);
+        let mut parser = serde_json::Deserializer::from_str(text);
+        de::read(&mut parser, &failed)
+            .and_then(|record| parser.end().map(|()| record))
+            .map_err(|e| RecordError::from_json(e, failed.get()))
+    }
+
+    /// Builds a record from a parsed JSON object (a record inside a label,
+    /// say), with the same checks as [`Record::from_slice`].
+    pub fn from_map(map: Map<String, Value>) -> Result<Record, RecordError> {
+        let failed = Cell::new(None);
+        de::read(Value::Object(map), &failed).map_err(|e| RecordError::from_json(e, failed.get()))
     }
 
     /// The record as a JSON object, unknown fields included.
@@ -229,51 +186,6 @@ impl Record {
     /// The name reports use for the image: its project.
     pub fn display_name(&self) -> &str {
         &self.project
-    }
-}
-
-/// Removes known fields from the object one at a time, so whatever is
-/// left over is the record's unknown fields.
-struct Fields<'a>(&'a mut Map<String, Value>);
-
-impl Fields<'_> {
-    fn take_with<T>(
-        &mut self,
-        field: &'static str,
-        convert: impl FnOnce(Value) -> Result<T, String>,
-    ) -> Result<Option<T>, RecordError> {
-        match self.0.remove(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => convert(value)
-                .map(Some)
-                .map_err(|reason| RecordError::Invalid {
-                    field: field.into(),
-                    reason,
-                }),
-        }
-    }
-
-    fn take<T: DeserializeOwned>(&mut self, field: &'static str) -> Result<Option<T>, RecordError> {
-        self.take_with(field, |value| {
-            let found = json_kind(&value);
-            serde_json::from_value(value).map_err(|e| format!("{e}, found {found}"))
-        })
-    }
-
-    fn take_method(&mut self, action: Action) -> Result<Option<Method>, RecordError> {
-        self.take_with(action.method_field(), |value| Method::from_json(&value))
-    }
-
-    fn take_timeout(&mut self, action: Action) -> Result<Option<u64>, RecordError> {
-        let field = action
-            .timeout_field()
-            .expect("only actions with a timeout field");
-        self.take_with(field, |value| match value.as_u64() {
-            Some(seconds) if seconds > 0 => Ok(seconds),
-            _ => Err(format!(
-                "expected a whole number of seconds above 0, found {value}"
-            )),
-        })
     }
 }
 

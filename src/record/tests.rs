@@ -65,20 +65,50 @@ fn unknown_fields_are_kept() {
 }
 
 #[test]
+fn wrong_type_is_placed_at_the_value() {
+    let err = Record::from_slice(b"{\"project\":\"x\",\n \"ci\": \"yes\"}").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecordError::Invalid {
+                field: Some("ci"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.position(), Some((2, 12)), "{err}");
+}
+
+#[test]
+fn trailing_text_after_the_record_is_malformed() {
+    let err = Record::from_slice(br#"{"project":"x"} {"project":"y"}"#).unwrap_err();
+    assert!(matches!(err, RecordError::Syntax(_)), "{err:?}");
+}
+
+#[test]
+fn record_inside_a_label_is_checked_the_same_way() {
+    let map = match json!({"project": "x", "update_timeout": 0}) {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    let err = Record::from_map(map).unwrap_err().to_string();
+    assert!(err.contains("`update_timeout`"), "{err}");
+}
+
+#[test]
 fn wrong_type_names_the_field() {
     let err = Record::from_slice(br#"{"project":"x","build_time_stamp":"yesterday"}"#)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`build_time_stamp`"), "{err}");
-    assert!(err.contains("found a string"), "{err}");
+    assert!(err.contains("invalid type: string"), "{err}");
 }
 
 #[test]
 fn missing_or_empty_project_is_refused() {
-    assert!(matches!(
-        Record::from_slice(br#"{"image_name":"x"}"#),
-        Err(RecordError::Missing { field: "project" })
-    ));
+    let err = Record::from_slice(br#"{"image_name":"x"}"#).unwrap_err();
+    assert!(err.to_string().contains("no `project` field"), "{err}");
     assert!(Record::from_slice(br#"{"project":""}"#).is_err());
 }
 

@@ -57,11 +57,24 @@ impl Stack {
     /// cannot be used; a bad record is kept as an [`EntryError`].
     pub fn load(dir: &Path) -> Result<Stack, StackError> {
         let listing = fs::read_dir(dir).map_err(|source| StackError::from_io(dir, source))?;
-        let mut entries = Vec::new();
-        let mut skipped = Vec::new();
+        // Names first, in ancestry order; records are read afterwards, so
+        // the (large) parsed records are never moved by the sort.
+        let mut found = Vec::new();
         for item in listing {
             let item = item.map_err(|source| StackError::from_io(dir, source))?;
             let file_name = item.file_name().to_string_lossy().into_owned();
+            found.push((position_of(&file_name), file_name, item));
+        }
+        found.sort_by(|(a_pos, a_name, _), (b_pos, b_name, _)| {
+            (a_pos.unwrap_or(u32::MAX), a_name).cmp(&(b_pos.unwrap_or(u32::MAX), b_name))
+        });
+
+        let mut entries = Vec::with_capacity(found.len());
+        let mut skipped = Vec::new();
+        // One read buffer for every file: records are small, and growing
+        // a fresh buffer for each one costs more than parsing it.
+        let mut buffer = Vec::with_capacity(READ_BUFFER_BYTES);
+        for (position, file_name, item) in found {
             let path = item.path();
             // The directory entry's type costs no system call; only a
             // symlink is followed to see what it names. A dangling or
@@ -71,7 +84,7 @@ impl Stack {
                 other => other,
             };
             let outcome = match file_type {
-                Ok(t) if t.is_file() => read_record(&path),
+                Ok(t) if t.is_file() => read_record(&path, &mut buffer),
                 Ok(t) => {
                     let kind = if t.is_dir() {
                         "a directory"
@@ -84,16 +97,12 @@ impl Stack {
                 Err(source) => Err(EntryError::Read(source)),
             };
             entries.push(Entry {
-                position: position_of(&file_name),
+                position,
                 path,
                 file_name,
                 outcome,
             });
         }
-        entries.sort_by(|a, b| {
-            (a.position.unwrap_or(u32::MAX), &a.file_name)
-                .cmp(&(b.position.unwrap_or(u32::MAX), &b.file_name))
-        });
         if entries.is_empty() {
             return Err(StackError::Empty {
                 dir: dir.to_path_buf(),
@@ -143,20 +152,23 @@ impl Stack {
     }
 }
 
-fn read_record(path: &Path) -> Result<Record, EntryError> {
+/// What the shared read buffer starts at: larger than most records.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
+
+fn read_record(path: &Path, bytes: &mut Vec<u8>) -> Result<Record, EntryError> {
     let file = fs::File::open(path).map_err(EntryError::Read)?;
-    let mut bytes = Vec::new();
+    bytes.clear();
     // Read one byte past the limit: enough to know a file is too large
     // without reading all of it.
     (&file)
         .take(MAX_RECORD_BYTES + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(EntryError::Read)?;
     if bytes.len() as u64 > MAX_RECORD_BYTES {
         let size = file.metadata().map_or(bytes.len() as u64, |m| m.len());
         return Err(EntryError::Record(RecordError::TooLarge { size }));
     }
-    Record::from_slice(&bytes).map_err(EntryError::Record)
+    Record::from_slice(bytes).map_err(EntryError::Record)
 }
 
 #[cfg(test)]
