@@ -9,7 +9,10 @@
 #      against exec of a static hello-world built the same way
 #      (target: 10-deep <= 1.5x hello-world);
 #   3. peak RSS of those runs (target: <= 4 MiB).
-# Needs hyperfine and GNU time; installs them with apt-get if missing.
+# Wall times come from an interleaved harness (scripts/exec_times.py):
+# each round runs every command once, so drift in the machine's load hits
+# all of them alike. Needs python3 and GNU time (installed with apt-get if
+# missing); valgrind, when present, adds repeatable instruction counts.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +24,6 @@ need() {
   echo "bench: installing $2" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "$2" >&2
 }
-need hyperfine hyperfine
 [ -x /usr/bin/time ] || need /usr/bin/time time
 
 bin=$("$root/scripts/build-static.sh")
@@ -49,13 +51,11 @@ make_stack "$work/d100" 100
 size=$(stat -c %s "$bin")
 hello_size=$(stat -c %s "$work/hello")
 
-hyperfine --style none --warmup 20 --runs 300 -N \
-  --export-json "$work/times.json" \
-  -n hello "$work/hello" \
-  -n metadata-10 "$bin --meta-dir $work/d10 --metadata --json" \
-  -n metadata-100 "$bin --meta-dir $work/d100 --metadata --json" \
-  -n examine-10 "$bin --meta-dir $work/d10 --state-dir $work/state --examine" \
-  >/dev/null
+python3 "$root/scripts/exec_times.py" --rounds "${BENCH_ROUNDS:-1500}" >"$work/times.json" \
+  hello -- "$work/hello" \
+  metadata-10 -- "$bin" --meta-dir "$work/d10" --metadata --json \
+  metadata-100 -- "$bin" --meta-dir "$work/d100" --metadata --json \
+  examine-10 -- "$bin" --meta-dir "$work/d10" --state-dir "$work/state" --examine
 
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
@@ -76,11 +76,12 @@ python3 - "$work/times.json" "$size" "$hello_size" \
   "$(instructions "$bin" --meta-dir "$work/d10" --metadata --json)" \
   "$(instructions "$bin" --meta-dir "$work/d100" --metadata --json)" <<'PY'
 import json, sys
-times = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+times = json.load(open(sys.argv[1]))
 size, hello_size = int(sys.argv[2]), int(sys.argv[3])
 rss = dict(zip(["hello", "metadata-10", "metadata-100", "examine-10"], map(int, sys.argv[4:8])))
 mib = lambda b: b / 1024 / 1024
 hello = times["hello"]["median"]
+hello_min = times["hello"]["min"]
 print("| measure | result | target |")
 print("| --- | --- | --- |")
 print(f"| `container` stripped static size | {size} bytes ({mib(size):.2f} MiB) | <= 1.6 MiB {'OK' if mib(size) <= 1.6 else 'MISSED'} |")
@@ -93,7 +94,7 @@ for name in ["hello", "metadata-10", "metadata-100", "examine-10"]:
         target = f"<= 1.5x hello {'OK' if ratio <= 1.5 else 'MISSED'}"
     elif name == "hello":
         target = "reference"
-    print(f"| `{name}` median wall time | {t['median']*1e3:.3f} ms (±{t['stddev']*1e3:.3f}), {ratio:.2f}x hello | {target} |")
+    print(f"| `{name}` wall time, median (min) | {t['median']*1e3:.3f} ms ({t['min']*1e3:.3f} ms), {ratio:.2f}x ({t['min']/hello_min:.2f}x) hello | {target} |")
 ins = dict(zip(["hello", "metadata-10", "metadata-100"], map(int, sys.argv[8:11])))
 if ins["hello"]:
     for name, n in ins.items():
