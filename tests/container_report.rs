@@ -46,23 +46,7 @@ const BASE: &str = r#"{"project":"centos_base","image_name":"ripienaar/centos_ba
  "build_tag":"jenkins-docker centos_base-20","update_method":"/base/update.sh"}"#;
 
 /// The seed's `--metadata` example with its missing comma restored.
-const SEED: &str = r#"{
-  "validate_method": "/srv/support/bin/validate.sh",
-  "start_method": "/srv/support/bin/start.sh",
-  "update_method": "/srv/support/bin/update.sh",
-  "validate": true,
-  "build_cause": "TIMERTRIGGER",
-  "build_tag": "jenkins-docker rbldnsd-55",
-  "ci": true,
-  "image_tag_names": [
-    "hub.my.net/ripienaar/rbldnsd"
-  ],
-  "project": "rbldnsd",
-  "build_time": "2015-03-30 06:02:10",
-  "build_time_stamp": 1427691730,
-  "image_name": "ripienaar/rbldnsd",
-  "gitref": "e1b0a445744fec5e584919711cafd8f4cebdee0e"
-}"#;
+const SEED: &str = include_str!("fixtures/seed-rbldnsd.json");
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();

@@ -3,23 +3,7 @@ use serde_json::json;
 
 /// The seed's `container --metadata` example, with its missing comma
 /// after `update_method` restored and its trailing comma removed.
-const SEED: &str = r#"{
-  "validate_method": "/srv/support/bin/validate.sh",
-  "start_method": "/srv/support/bin/start.sh",
-  "update_method": "/srv/support/bin/update.sh",
-  "validate": true,
-  "build_cause": "TIMERTRIGGER",
-  "build_tag": "jenkins-docker rbldnsd-55",
-  "ci": true,
-  "image_tag_names": [
-    "hub.my.net/ripienaar/rbldnsd"
-  ],
-  "project": "rbldnsd",
-  "build_time": "2015-03-30 06:02:10",
-  "build_time_stamp": 1427691730,
-  "image_name": "ripienaar/rbldnsd",
-  "gitref": "e1b0a445744fec5e584919711cafd8f4cebdee0e"
-}"#;
+const SEED: &str = include_str!("../../tests/fixtures/seed-rbldnsd.json");
 
 #[test]
 fn seed_record_is_read_as_written() {
