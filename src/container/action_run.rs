@@ -15,7 +15,7 @@
 use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
 use super::state::{now, ActionResult, Outcome};
-use super::{prometheus, update_lock, warn, ContainerError, Context};
+use super::{prometheus, update_lock, warn, warn_skipped, ContainerError, Context};
 use crate::exit;
 use crate::record::{Action, Method};
 use crate::stack::Stack;
@@ -45,12 +45,7 @@ impl From<TimeoutArg> for Options {
 
 pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, ContainerError> {
     let stack = Stack::load(&ctx.meta_dir)?;
-    for (entry, error) in stack.bad_entries() {
-        warn(format_args!(
-            "skipping malformed record `{}`: {error}",
-            entry.path.display()
-        ));
-    }
+    warn_skipped(&stack);
     let (method, _) = stack
         .effective_method(action)
         .ok_or(ContainerError::NotDeclared { action })?;
@@ -161,13 +156,8 @@ fn record(ctx: &Context, action: Action, outcome: Outcome, exit_code: u8, took: 
         exit_code,
         duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
     };
-    match ctx.state_dir.update(|state| {
-        state.actions.insert(action.key().to_string(), result);
-    }) {
-        Ok(warnings) => warnings.into_iter().for_each(warn),
-        Err(e) => warn(format_args!(
-            "cannot record the {action} result in `{}`: {e}",
-            ctx.state_dir.path().display()
-        )),
-    }
+    ctx.state_dir
+        .update_or_warn(&format!("the {action} result"), |state| {
+            state.actions.insert(action.key().to_string(), result);
+        });
 }

@@ -80,6 +80,17 @@ fn dir_from_env(var: &str, default: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
+/// Warns about each malformed record an action skips: a broken ancestor
+/// record must not stop a START or a healthcheck.
+fn warn_skipped(stack: &crate::stack::Stack) {
+    for (entry, error) in stack.bad_entries() {
+        warn(format_args!(
+            "skipping malformed record `{}`: {error}",
+            entry.path.display()
+        ));
+    }
+}
+
 /// Prints a warning the way every `container` warning looks.
 pub fn warn(message: impl std::fmt::Display) {
     eprintln!("container: warning: {message}");

@@ -11,7 +11,7 @@
 //! ends or is stopped.
 
 use super::child::{self, Program, Supervision};
-use super::{warn, ContainerError, Context};
+use super::{warn, warn_skipped, ContainerError, Context};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
 
@@ -41,12 +41,7 @@ fn choose_program(ctx: &Context, command: &[String]) -> Result<Program, Containe
         Err(e) => return Err(e.into()),
     };
     if let Some(stack) = &stack {
-        for (entry, error) in stack.bad_entries() {
-            warn(format_args!(
-                "skipping malformed record `{}`: {error}",
-                entry.path.display()
-            ));
-        }
+        warn_skipped(stack);
     }
     match stack
         .as_ref()
@@ -76,16 +71,9 @@ fn choose_program(ctx: &Context, command: &[String]) -> Result<Program, Containe
 /// only costs the record.
 fn record_start(ctx: &Context) {
     let now = super::state::now();
-    let result = ctx.state_dir.update(|state| {
+    ctx.state_dir.update_or_warn("the start", |state| {
         state.first_started_at.get_or_insert(now);
         state.last_started_at = Some(now);
         state.start_count += 1;
     });
-    match result {
-        Ok(warnings) => warnings.into_iter().for_each(warn),
-        Err(e) => warn(format_args!(
-            "cannot record the start in `{}`: {e}",
-            ctx.state_dir.path().display()
-        )),
-    }
 }

@@ -152,6 +152,18 @@ impl StateDir {
         Ok(warnings)
     }
 
+    /// [`StateDir::update`] for recording a fact that must never fail the
+    /// command: any problem becomes a warning naming `what` was recorded.
+    pub fn update_or_warn(&self, what: &str, change: impl FnOnce(&mut State)) {
+        match self.update(change) {
+            Ok(warnings) => warnings.into_iter().for_each(super::warn),
+            Err(e) => super::warn(format_args!(
+                "cannot record {what} in `{}`: {e}",
+                self.dir.display()
+            )),
+        }
+    }
+
     fn write_atomically(&self, path: &Path, state: &State) -> io::Result<()> {
         let tmp = self.file(&format!("{STATE_FILE}.tmp"));
         let mut file = File::create(&tmp)?;
