@@ -25,12 +25,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-case ${1:-} in
-  -h | --help)
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-    exit 0
-    ;;
-esac
+wb_help_if_asked "$@"
 
 image=${WAYBILL_BASE_IMAGE:-waybill/base:latest}
 repo=${WAYBILL_REPO:-$WB_ROOT}

@@ -21,6 +21,17 @@ wb_note() {
 }
 
 # Fails unless a Docker engine answers within a deadline.
+# Prints the calling script's header comment and exits, when its first
+# argument asks for help: `wb_help_if_asked "$@"`.
+wb_help_if_asked() {
+  case ${1:-} in
+    -h | --help)
+      sed -n '2,/^set -euo/p' "${BASH_SOURCE[1]}" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+  esac
+}
+
 wb_require_engine() {
   command -v docker >/dev/null 2>&1 ||
     wb_die "the docker CLI is not installed (Debian: apt-get install docker.io)"

@@ -41,6 +41,19 @@ pub const TIMEOUT: u8 = 124;
 /// shells do: 143 for SIGTERM.
 pub const SIGNALED_BASE: u8 = 128;
 
+/// Prints a command-line error, or the help or version text that clap
+/// reports the same way, and returns the exit code for it: [`USAGE`] for
+/// an error, [`OK`] for `--help` and `--version`.
+pub fn clap_error(err: &clap::Error) -> u8 {
+    // Nothing more can be reported if the terminal is gone.
+    let _ = err.print();
+    if err.use_stderr() {
+        USAGE
+    } else {
+        OK
+    }
+}
+
 /// The MONITOR action's codes: Nagios plugin conventions.
 pub mod nagios {
     pub const OK: u8 = 0;

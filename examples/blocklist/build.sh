@@ -24,12 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../../base-image/lib.sh
 . "$here/../../base-image/lib.sh"
 
-case ${1:-} in
-  -h | --help)
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-    exit 0
-    ;;
-esac
+wb_help_if_asked "$@"
 
 image=${WAYBILL_BLOCKLIST_IMAGE:-waybill/blocklist:latest}
 base=${WAYBILL_BASE_IMAGE:-waybill/base:latest}

@@ -8,15 +8,7 @@ use waybill::exit;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            let _ = err.print();
-            return ExitCode::from(code);
-        }
+        Err(err) => return ExitCode::from(exit::clap_error(&err)),
     };
     match container::run(cli) {
         Ok(code) => ExitCode::from(code),

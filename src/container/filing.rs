@@ -11,17 +11,23 @@
 
 use super::{warn, ContainerError, Context};
 use crate::exit;
-use crate::record::{Record, RecordError, MAX_RECORD_BYTES};
+use crate::record::{read_file, ReadError};
 use crate::stack::{position_of, record_file_name};
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub fn run(ctx: &Context, file: &Path) -> Result<u8, ContainerError> {
-    let bytes = read_limited(file)?;
-    let record = Record::from_slice(&bytes).map_err(|source| ContainerError::InvalidRecord {
-        path: file.to_path_buf(),
-        source,
+    let mut bytes = Vec::new();
+    let record = read_file(file, &mut bytes).map_err(|e| match e {
+        ReadError::Io(source) => ContainerError::ReadRecordFile {
+            path: file.to_path_buf(),
+            source,
+        },
+        ReadError::Invalid(source) => ContainerError::InvalidRecord {
+            path: file.to_path_buf(),
+            source,
+        },
     })?;
     if let Some(warning) = record.newer_schema_warning() {
         warn(format!("`{}`: {warning}", file.display()));
@@ -39,28 +45,6 @@ pub fn run(ctx: &Context, file: &Path) -> Result<u8, ContainerError> {
         path.display()
     );
     Ok(exit::OK)
-}
-
-/// Reads the record to file, refusing anything over the size limit
-/// without reading it all.
-fn read_limited(file: &Path) -> Result<Vec<u8>, ContainerError> {
-    let read_error = |source| ContainerError::ReadRecordFile {
-        path: file.to_path_buf(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    fs::File::open(file)
-        .and_then(|f| f.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_RECORD_BYTES {
-        return Err(ContainerError::InvalidRecord {
-            path: file.to_path_buf(),
-            source: RecordError::TooLarge {
-                size: fs::metadata(file).map_or(bytes.len() as u64, |m| m.len()),
-            },
-        });
-    }
-    Ok(bytes)
 }
 
 /// Writes `bytes` as a new file after the highest position in `dir`.

@@ -13,12 +13,14 @@ mod action;
 mod build_time;
 mod de;
 mod error;
+mod file;
 mod fill;
 mod method;
 
 pub use action::Action;
 pub use build_time::BuildTime;
 pub use error::RecordError;
+pub use file::{read_file, ReadError};
 pub use method::Method;
 
 use serde::Serialize;

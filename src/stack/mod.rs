@@ -18,9 +18,8 @@ mod merge;
 pub use error::{EntryError, StackError};
 pub use file_name::{position_of, record_file_name};
 
-use crate::record::{Action, Method, Record, RecordError, MAX_RECORD_BYTES};
+use crate::record::{read_file, Action, Method, ReadError, Record};
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The default metadata directory inside an image.
@@ -155,20 +154,11 @@ impl Stack {
 /// What the shared read buffer starts at: larger than most records.
 const READ_BUFFER_BYTES: usize = 16 * 1024;
 
-fn read_record(path: &Path, bytes: &mut Vec<u8>) -> Result<Record, EntryError> {
-    let file = fs::File::open(path).map_err(EntryError::Read)?;
-    bytes.clear();
-    // Read one byte past the limit: enough to know a file is too large
-    // without reading all of it.
-    (&file)
-        .take(MAX_RECORD_BYTES + 1)
-        .read_to_end(bytes)
-        .map_err(EntryError::Read)?;
-    if bytes.len() as u64 > MAX_RECORD_BYTES {
-        let size = file.metadata().map_or(bytes.len() as u64, |m| m.len());
-        return Err(EntryError::Record(RecordError::TooLarge { size }));
-    }
-    Record::from_slice(bytes).map_err(EntryError::Record)
+fn read_record(path: &Path, buffer: &mut Vec<u8>) -> Result<Record, EntryError> {
+    read_file(path, buffer).map_err(|e| match e {
+        ReadError::Io(source) => EntryError::Read(source),
+        ReadError::Invalid(source) => EntryError::Record(source),
+    })
 }
 
 #[cfg(test)]

@@ -203,10 +203,8 @@ fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
 
 fn json(record: &Record) -> String {
     // Serialized from the struct, not `to_json`, to keep the record's
-    // field order. Serializing a record cannot fail (string keys only);
-    // the fallback exists so no input can make this panic.
-    let mut text = serde_json::to_string_pretty(record)
-        .unwrap_or_else(|_| serde_json::Value::Object(record.to_json()).to_string());
+    // field order.
+    let mut text = serde_json::to_string_pretty(record).expect(stack_label::SERIALIZES);
     text.push('\n');
     text
 }

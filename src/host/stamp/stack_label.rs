@@ -49,19 +49,20 @@ pub fn parse(image: &str, text: &str) -> Result<Vec<Record>, HostError> {
         .collect()
 }
 
+/// Why serializing records cannot fail: they hold only strings, numbers,
+/// booleans and maps with string keys, so serde_json has nothing to refuse.
+pub(super) const SERIALIZES: &str = "a Record always serializes to JSON";
+
 /// The compact, single-line JSON array of `base` followed by `record`,
 /// each in the record's field order.
 pub fn render(base: &[Record], record: &Record) -> String {
     let records: Vec<&Record> = base.iter().chain(std::iter::once(record)).collect();
-    serde_json::to_string(&records).unwrap_or_else(|_| {
-        let values = records.iter().map(|r| Value::Object(r.to_json())).collect();
-        Value::Array(values).to_string()
-    })
+    serde_json::to_string(&records).expect(SERIALIZES)
 }
 
 /// This record alone, compact and single-line.
 pub fn render_record(record: &Record) -> String {
-    serde_json::to_string(record).unwrap_or_else(|_| Value::Object(record.to_json()).to_string())
+    serde_json::to_string(record).expect(SERIALIZES)
 }
 
 #[cfg(test)]
