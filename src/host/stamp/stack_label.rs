@@ -49,7 +49,7 @@ pub fn parse(image: &str, text: &str) -> Result<Vec<Record>, HostError> {
 
 /// Why serializing records cannot fail: they hold only strings, numbers,
 /// booleans and maps with string keys, so serde_json has nothing to refuse.
-pub(super) const SERIALIZES: &str = "a Record always serializes to JSON";
+const SERIALIZES: &str = "a Record always serializes to JSON";
 
 /// The compact, single-line JSON array of `base` followed by `record`,
 /// each in the record's field order.
