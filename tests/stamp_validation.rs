@@ -353,6 +353,59 @@ fn nul_byte_in_a_method_argument_is_a_usage_error() {
         .mentions("NUL");
 }
 
+// Regression: an scp-like remote with a password,
+// `user:SECRET@github.com:o/r.git`, was stamped as
+// `https://user/SECRET@github.com:o/r`.
+#[test]
+fn password_in_an_scp_like_remote_never_reaches_the_record_or_labels() {
+    let s = Scratch::new();
+    s.git(&["remote", "add", "origin", "user:SECRET@github.com:o/r.git"]);
+    for format in ["json", "labels"] {
+        let run = s.stamp(&["--project", "web", "--format", format], &[EPOCH]);
+        run.code(0);
+        let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+        assert!(!stdout.contains("SECRET"), "{stdout}");
+        assert!(stdout.contains("https://github.com/o/r"), "{stdout}");
+    }
+}
+
+#[test]
+fn build_url_keeps_no_credentials_and_non_urls_are_left_out() {
+    let s = Scratch::new();
+    for (build_url, expected) in [
+        (
+            "https://user:pa@SECRET@ci.example/job/web/1/",
+            Some("https://ci.example/job/web/1/"),
+        ),
+        ("https://user:SE/CRET@ci.example/job/web/1/", None),
+        // Regression: text that is not a URL was kept from its last `@`.
+        ("user:SECRET@ci.example/job/web/1/", None),
+        ("SECRET", None),
+    ] {
+        let run = s.stamp(
+            &["--project", "web"],
+            &[
+                EPOCH,
+                ("JENKINS_URL", "https://ci.example/"),
+                ("BUILD_URL", build_url),
+            ],
+        );
+        run.code(0);
+        let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+        assert!(
+            !stdout.contains("SECRET") && !stdout.contains("CRET"),
+            "{stdout}"
+        );
+        let record: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(record["ci_system"], "jenkins", "{stdout}");
+        assert_eq!(
+            record.get("build_url").and_then(|u| u.as_str()),
+            expected,
+            "{build_url}"
+        );
+    }
+}
+
 // --- Property: whatever stamp accepts, `container record` accepts. -----
 
 /// SOURCE_DATE_EPOCH values: small, around the limits, huge, malformed.
