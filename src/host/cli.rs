@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
---record, a base image's stack label); 66 repository, --meta-json or --record
-missing; 69 Docker engine unreachable or no such image; 73 cannot write
+--record, a base image's stack label, a record `container record` would
+refuse); 66 repository, --meta-json or --record missing; 69 Docker engine unreachable or no such image; 73 cannot write
 --output. See docs/stamping.md.";
 
 /// The flags that build a record from git, the CI environment and the

@@ -33,7 +33,7 @@ pub enum HostError {
         source: git2::Error,
     },
 
-    #[error("SOURCE_DATE_EPOCH=`{value}` is malformed: {reason}")]
+    #[error("SOURCE_DATE_EPOCH=`{value}` is not usable: {reason}")]
     SourceDateEpoch { value: String, reason: String },
 
     #[error("the system clock reads {epoch} seconds since the epoch, which is not a usable time")]
@@ -51,6 +51,16 @@ pub enum HostError {
         prefix: String,
         found: &'static str,
     },
+
+    /// The record built from the flags, git and CI breaks a record limit
+    /// (docs/metadata.md): `container record` would refuse it, so it is
+    /// not written. The reason is the record reader's own, without a
+    /// position in text that was never written.
+    #[error(
+        "the stamped record would be refused by `container record`, so nothing was written: {}",
+        source.reason()
+    )]
+    StampRefused { source: RecordError },
 
     #[error("--project is required unless --record names a record file")]
     ProjectMissing,
@@ -101,6 +111,7 @@ impl HostError {
             HostError::SourceDateEpoch { .. }
             | HostError::MetaJsonInvalid { .. }
             | HostError::RecordInvalid { .. }
+            | HostError::StampRefused { .. }
             | HostError::BadBaseStack { .. } => exit::DATAERR,
             HostError::RepoMissing { .. }
             | HostError::NotARepo { .. }

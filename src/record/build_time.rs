@@ -2,8 +2,11 @@
 //!
 //! Parsed and printed by hand rather than through chrono's strftime
 //! machinery: this one fixed layout does not need it, and leaving it out
-//! keeps the static `container` binary inside its size budget.
+//! keeps the static `container` binary inside its size budget. The year
+//! has four digits, so a `BuildTime` is always between
+//! [`EARLIEST_BUILD_EPOCH`] and [`LATEST_BUILD_EPOCH`].
 
+use super::limits::{EARLIEST_BUILD_EPOCH, LATEST_BUILD_EPOCH};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -13,6 +16,9 @@ use std::fmt;
 pub struct BuildTime(NaiveDateTime);
 
 impl BuildTime {
+    /// The times a `BuildTime` can hold, for messages.
+    pub const RANGE: &'static str = "0000-01-01 00:00:00 to 9999-12-31 23:59:59 UTC";
+
     /// Parses `"2015-03-30 06:02:10"`.
     pub fn parse(text: &str) -> Result<BuildTime, String> {
         let bad =
@@ -40,8 +46,14 @@ impl BuildTime {
             .ok_or_else(|| bad("no such date or time"))
     }
 
-    /// The time `epoch` seconds after 1970-01-01 00:00:00 UTC.
+    /// The time `epoch` seconds after 1970-01-01 00:00:00 UTC; `None`
+    /// outside [`BuildTime::RANGE`], where the year would not fit the
+    /// layout (a year-10000 time would print as a `build_time` that no
+    /// reader accepts).
     pub fn from_epoch(epoch: i64) -> Option<BuildTime> {
+        if !(EARLIEST_BUILD_EPOCH..=LATEST_BUILD_EPOCH).contains(&epoch) {
+            return None;
+        }
         DateTime::<Utc>::from_timestamp(epoch, 0).map(|t| BuildTime(t.naive_utc()))
     }
 
@@ -86,6 +98,21 @@ mod tests {
     }
 
     #[test]
+    fn epochs_map_to_times_only_within_four_digit_years() {
+        let first = BuildTime::from_epoch(EARLIEST_BUILD_EPOCH).unwrap();
+        assert_eq!(first.to_string(), "0000-01-01 00:00:00");
+        assert_eq!(BuildTime::parse("0000-01-01 00:00:00"), Ok(first));
+        let last = BuildTime::from_epoch(LATEST_BUILD_EPOCH).unwrap();
+        assert_eq!(last.to_string(), "9999-12-31 23:59:59");
+        assert_eq!(last.epoch(), LATEST_BUILD_EPOCH);
+        // Regression: year 10000 printed as `10000-01-01 00:00:00`, which
+        // the record reader then refused.
+        assert_eq!(BuildTime::from_epoch(LATEST_BUILD_EPOCH + 1), None);
+        assert_eq!(BuildTime::from_epoch(EARLIEST_BUILD_EPOCH - 1), None);
+        assert_eq!(BuildTime::from_epoch(i64::MAX), None);
+    }
+
+    #[test]
     fn rejects_other_layouts() {
         for bad in [
             "2015-03-30T06:02:10Z",
@@ -96,6 +123,7 @@ mod tests {
             "2015-03-30 24:00:00",
             "2015-03-30 06:02:10 ",
             "+015-03-30 06:02:10",
+            "10000-01-01 00:00:00",
         ] {
             assert!(BuildTime::parse(bad).is_err(), "{bad} was accepted");
         }

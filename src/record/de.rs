@@ -6,12 +6,20 @@
 //! error (with its line and column) is kept and the field's name is noted
 //! beside it, so the message can say which field it was. Fields this
 //! version does not know are kept as they are.
+//!
+//! The limits of [`super::limits`] are checked here too: a key may occur
+//! once, free-form values are read by [`ValueSeed`] (no duplicate keys or
+//! excessive nesting inside them either), and `project` must fit a file
+//! name.
 
+use super::limits::MAX_PROJECT_CHARS;
+use super::value::{Place, ValueSeed};
 use super::{json_kind, BuildTime, Method, Record};
 use serde::de::{Deserialize, Error as _, MapAccess, Visitor};
 use serde::Deserializer;
 use serde_json::Value;
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Reads one record from any serde_json deserializer: a text parser (for
@@ -38,12 +46,25 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
         let mut record = Record::default();
         let mut project: Option<String> = None;
+        let mut seen = BTreeSet::new();
         let map = &mut map;
         while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(A::Error::custom(format_args!(
+                    "duplicate key `{}`",
+                    Place::Field(&key)
+                )));
+            }
             // `null` means not set, for known fields; unknown ones are
             // kept exactly as written.
             match key.as_str() {
-                "schema_version" => record.schema_version = self.value(map, "schema_version")?,
+                "schema_version" => {
+                    record.schema_version =
+                        self.checked(map, "schema_version", |version: u64| match version {
+                            0 => Err("expected a schema version of 1 or more, found 0".into()),
+                            _ => Ok(version),
+                        })?
+                }
                 "project" => project = self.value(map, "project")?,
                 "image_name" => record.image_name = self.value(map, "image_name")?,
                 "image_tag_names" => record.image_tag_names = self.value(map, "image_tag_names")?,
@@ -88,19 +109,40 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                     record.metrics_timeout = self.timeout(map, "metrics_timeout")?
                 }
                 "validate" => record.validate = self.value(map, "validate")?,
-                "user_metadata" => record.user_metadata = self.value(map, "user_metadata")?,
+                "user_metadata" => {
+                    record.user_metadata = match self.json(map, "user_metadata")? {
+                        Value::Null => None,
+                        Value::Object(object) => Some(object),
+                        other => {
+                            self.failed.set(Some("user_metadata"));
+                            return Err(A::Error::custom(format_args!(
+                                "expected an object, found {}",
+                                json_kind(&other)
+                            )));
+                        }
+                    }
+                }
                 _ => {
-                    let value: Value = map.next_value()?;
+                    let value = map.next_value_seed(ValueSeed {
+                        place: Place::Field(&key),
+                        level: 2,
+                    })?;
                     record.unknown.insert(key, value);
                 }
             }
         }
+        let refuse = |reason: String| {
+            self.failed.set(Some("project"));
+            Err(A::Error::custom(reason))
+        };
         match project {
             None => Err(A::Error::custom("record has no `project` field")),
-            Some(p) if p.is_empty() => {
-                self.failed.set(Some("project"));
-                Err(A::Error::custom("must not be empty"))
-            }
+            Some(p) if p.is_empty() => refuse("must not be empty".into()),
+            Some(p) if p.chars().count() > MAX_PROJECT_CHARS => refuse(format!(
+                "is {} characters long, over the limit of {MAX_PROJECT_CHARS}: the record is \
+                 filed as `NNNN-<project>.json`, and a file name has at most 255 bytes",
+                p.chars().count()
+            )),
             Some(p) => Ok(Record {
                 project: p,
                 ..record
@@ -118,6 +160,21 @@ impl RecordVisitor<'_> {
     ) -> Result<T, A::Error> {
         self.failed.set(Some(field));
         let value = map.next_value()?;
+        self.failed.set(None);
+        Ok(value)
+    }
+
+    /// The next value, any JSON, read by [`ValueSeed`] with its limits.
+    fn json<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        field: &'static str,
+    ) -> Result<Value, A::Error> {
+        self.failed.set(Some(field));
+        let value = map.next_value_seed(ValueSeed {
+            place: Place::Field(field),
+            level: 2,
+        })?;
         self.failed.set(None);
         Ok(value)
     }
@@ -143,7 +200,13 @@ impl RecordVisitor<'_> {
         map: &mut A,
         field: &'static str,
     ) -> Result<Option<Method>, A::Error> {
-        self.checked(map, field, |value: Value| Method::from_json(&value))
+        match self.json(map, field)? {
+            Value::Null => Ok(None),
+            value => Method::from_json(&value).map(Some).map_err(|reason| {
+                self.failed.set(Some(field));
+                A::Error::custom(reason)
+            }),
+        }
     }
 
     fn timeout<'de, A: MapAccess<'de>>(
@@ -151,15 +214,20 @@ impl RecordVisitor<'_> {
         map: &mut A,
         field: &'static str,
     ) -> Result<Option<u64>, A::Error> {
-        self.checked(map, field, |value: Value| match value.as_u64() {
-            Some(seconds) if seconds > 0 => Ok(seconds),
-            _ => Err(format!(
-                "expected a whole number of seconds above 0, found {}",
-                match value {
-                    Value::Number(n) => n.to_string(),
-                    other => json_kind(&other).to_owned(),
-                }
-            )),
-        })
+        let value = self.json(map, field)?;
+        match value.as_u64() {
+            _ if value.is_null() => Ok(None),
+            Some(seconds) if seconds > 0 => Ok(Some(seconds)),
+            _ => {
+                self.failed.set(Some(field));
+                Err(A::Error::custom(format_args!(
+                    "expected a whole number of seconds above 0, found {}",
+                    match value {
+                        Value::Number(n) => n.to_string(),
+                        other => json_kind(&other).to_owned(),
+                    }
+                )))
+            }
+        }
     }
 }

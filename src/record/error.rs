@@ -1,4 +1,7 @@
 //! Why a record file was refused.
+//!
+//! Messages name the field and, inside free-form values, the path of the
+//! key at fault; they never just say "invalid".
 
 use serde_json::error::Category;
 
@@ -33,6 +36,19 @@ impl RecordError {
                 source: error,
             },
             Category::Syntax | Category::Eof | Category::Io => RecordError::Syntax(error),
+        }
+    }
+
+    /// The message without the line and column, for a record that exists
+    /// only in memory (a stamp being checked before it is written), where
+    /// a position would point into text nobody has seen.
+    pub fn reason(&self) -> String {
+        let message = self.to_string();
+        match self.position() {
+            Some((line, column)) => message
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .map_or_else(|| message.clone(), str::to_owned),
+            None => message,
         }
     }
 

@@ -1,11 +1,16 @@
 //! How an action is run: a path executed directly, or an argv array.
 //!
 //! Neither form goes through a shell. A string is one path, never split on
-//! spaces; write an array when the method needs arguments.
+//! spaces; write an array when the method needs arguments. Neither may
+//! hold a NUL byte, which exec cannot pass.
 
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::fmt;
+
+/// Why a NUL byte is refused: the kernel takes C strings, so the method
+/// could be filed but never run.
+const NO_EXEC: &str = "(exec cannot pass one)";
 
 /// A declared method, as written in a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +27,9 @@ impl Method {
     pub fn from_json(value: &Value) -> Result<Method, String> {
         match value {
             Value::String(path) if path.is_empty() => Err("the method path is empty".into()),
+            Value::String(path) if path.contains('\0') => {
+                Err(format!("the method path contains a NUL byte {NO_EXEC}"))
+            }
             Value::String(path) => Ok(Method::Path(path.clone())),
             Value::Array(items) if items.is_empty() => Err("the method argv is empty".into()),
             Value::Array(items) => {
@@ -29,6 +37,9 @@ impl Method {
                     .iter()
                     .enumerate()
                     .map(|(i, item)| match item {
+                        Value::String(s) if s.contains('\0') => {
+                            Err(format!("argv element {i} contains a NUL byte {NO_EXEC}"))
+                        }
                         Value::String(s) => Ok(s.clone()),
                         other => Err(format!(
                             "argv element {i} must be a string, found {}",
@@ -127,5 +138,13 @@ mod tests {
         ] {
             assert!(Method::from_json(&bad).is_err(), "{bad} was accepted");
         }
+    }
+
+    #[test]
+    fn nul_bytes_are_refused_naming_the_argv_element() {
+        let err = Method::from_json(&json!("/bin/a\u{0}b")).unwrap_err();
+        assert!(err.contains("path contains a NUL byte"), "{err}");
+        let err = Method::from_json(&json!(["/bin/a", "x", "y\u{0}"])).unwrap_err();
+        assert!(err.contains("argv element 2 contains a NUL byte"), "{err}");
     }
 }

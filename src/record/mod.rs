@@ -7,7 +7,9 @@
 //!
 //! Parsing is done field by field rather than with a derived
 //! `Deserialize`, so that a wrong type is reported with the field's name.
-//! Reading files and directories lives in [`crate::stack`].
+//! [`Record::from_slice`] is the one gate every reader and writer of a
+//! record goes through; its limits are listed in [`limits`]. Reading
+//! directories lives in [`crate::stack`].
 
 mod action;
 mod build_time;
@@ -15,12 +17,15 @@ mod de;
 mod error;
 mod file;
 mod fill;
+pub mod limits;
 mod method;
+mod value;
 
 pub use action::Action;
 pub use build_time::BuildTime;
 pub use error::RecordError;
 pub use file::{read_file, ReadError};
+pub use limits::{MAX_DEPTH, MAX_PROJECT_CHARS, MAX_RECORD_BYTES};
 pub use method::Method;
 
 use serde::Serialize;
@@ -31,9 +36,6 @@ use std::collections::BTreeMap;
 /// The newest `schema_version` this build understands. A record without a
 /// `schema_version` is a 2015-format record and is read the same way.
 pub const SCHEMA_VERSION: u64 = 1;
-
-/// The largest record file waybill reads.
-pub const MAX_RECORD_BYTES: u64 = 1024 * 1024;
 
 /// One image's metadata. Field order here is the order `--metadata` prints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -135,11 +137,19 @@ impl Record {
             .map_err(|e| RecordError::from_json(e, failed.get()))
     }
 
-    /// Builds a record from a parsed JSON object (a record inside a label,
-    /// say), with the same checks as [`Record::from_slice`].
-    pub fn from_map(map: Map<String, Value>) -> Result<Record, RecordError> {
-        let failed = Cell::new(None);
-        de::read(Value::Object(map), &failed).map_err(|e| RecordError::from_json(e, failed.get()))
+    /// The record as a record file holds it, pretty JSON in field order
+    /// with a final newline, after passing it through
+    /// [`Record::from_slice`]: what this returns, `container record`
+    /// accepts. A record built in memory can break the limits (a project
+    /// too long to file, metadata nested too deeply); this is where a
+    /// writer finds out, with the reason `container record` would give.
+    pub fn to_file_text(&self) -> Result<String, RecordError> {
+        // A struct of strings, numbers and maps with string keys: serde_json
+        // has nothing to refuse.
+        let mut text = serde_json::to_string_pretty(self).expect("a Record serializes to JSON");
+        text.push('\n');
+        Record::from_slice(text.as_bytes())?;
+        Ok(text)
     }
 
     /// The record as a JSON object, unknown fields included.
@@ -189,6 +199,23 @@ impl Record {
     pub fn display_name(&self) -> &str {
         &self.project
     }
+}
+
+/// Reads `bytes` as the JSON value of the record field `field` (a
+/// `--meta-json` file that becomes `user_metadata`, say) with the rules a
+/// record's own free-form values follow: no key twice in an object, and
+/// no deeper than [`MAX_DEPTH`] once it sits in the record. Errors name
+/// `field` and the path inside it, as the record reader would.
+pub fn field_value_from_slice(field: &'static str, bytes: &[u8]) -> Result<Value, RecordError> {
+    use serde::de::DeserializeSeed;
+    let mut parser = serde_json::Deserializer::from_slice(bytes);
+    value::ValueSeed {
+        place: value::Place::Field(field),
+        level: 2,
+    }
+    .deserialize(&mut parser)
+    .and_then(|value| parser.end().map(|()| value))
+    .map_err(|e| RecordError::from_json(e, Some(field)))
 }
 
 /// A short name for the kind of a JSON value, for error messages.

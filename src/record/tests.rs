@@ -71,13 +71,96 @@ fn trailing_text_after_the_record_is_malformed() {
 }
 
 #[test]
-fn record_inside_a_label_is_checked_the_same_way() {
-    let map = match json!({"project": "x", "update_timeout": 0}) {
-        Value::Object(map) => map,
-        _ => unreachable!(),
+fn duplicate_keys_are_refused_at_any_depth() {
+    for (text, needle) in [
+        (
+            r#"{"project":"x","project":"y"}"#,
+            "duplicate key `project`",
+        ),
+        (
+            r#"{"project":"x","ci":true,"ci":true}"#,
+            "duplicate key `ci`",
+        ),
+        (r#"{"a":1,"project":"x","a":1}"#, "duplicate key `a`"),
+        (
+            r#"{"project":"x","user_metadata":{"a":{"b":1,"b":2}}}"#,
+            "field `user_metadata`: duplicate key `user_metadata.a.b`",
+        ),
+        (
+            r#"{"project":"x","z":{"l":[{"q":1,"q":1}]}}"#,
+            "duplicate key `z.l[0].q`",
+        ),
+    ] {
+        let err = Record::from_slice(text.as_bytes()).unwrap_err();
+        assert!(matches!(err, RecordError::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains(needle), "{text}: {err}");
+    }
+}
+
+#[test]
+fn schema_version_zero_is_refused() {
+    let err = Record::from_slice(br#"{"schema_version":0,"project":"x"}"#).unwrap_err();
+    assert!(
+        err.to_string().starts_with("field `schema_version`: "),
+        "{err}"
+    );
+    assert!(Record::from_slice(br#"{"schema_version":1,"project":"x"}"#).is_ok());
+}
+
+#[test]
+fn every_free_form_field_is_depth_limited() {
+    let deep = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+    for field in ["user_metadata", "start_method", "update_timeout", "extra"] {
+        let text = format!(r#"{{"project":"x","{field}":{deep}}}"#);
+        let err = Record::from_slice(text.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains("nested deeper than 64 levels"),
+            "{field}: {err}"
+        );
+    }
+}
+
+#[test]
+fn project_is_limited_in_characters() {
+    let at_limit = format!(r#"{{"project":"{}"}}"#, "ü".repeat(MAX_PROJECT_CHARS));
+    assert!(Record::from_slice(at_limit.as_bytes()).is_ok());
+    let over = format!(r#"{{"project":"{}"}}"#, "a".repeat(MAX_PROJECT_CHARS + 1));
+    let err = Record::from_slice(over.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("field `project`: is 240 characters long"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_record_built_in_memory_is_checked_before_it_is_written() {
+    let record = Record::from_slice(SEED.as_bytes()).unwrap();
+    let text = record.to_file_text().unwrap();
+    assert!(text.ends_with("}\n"));
+    assert_eq!(Record::from_slice(text.as_bytes()).unwrap(), record);
+
+    let too_long = Record {
+        project: "a".repeat(MAX_PROJECT_CHARS + 1),
+        ..Record::default()
     };
-    let err = Record::from_map(map).unwrap_err().to_string();
-    assert!(err.contains("`update_timeout`"), "{err}");
+    let err = too_long.to_file_text().unwrap_err();
+    assert!(err.reason().starts_with("field `project`: "), "{err}");
+    assert!(!err.reason().contains(" at line "), "{}", err.reason());
+}
+
+#[test]
+fn a_field_value_read_alone_follows_the_record_rules() {
+    let value = field_value_from_slice("user_metadata", br#"{"a":[1,{"b":2}]}"#).unwrap();
+    assert_eq!(value, json!({"a": [1, {"b": 2}]}));
+    let err = field_value_from_slice("user_metadata", br#"{"a":1,"a":2}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field `user_metadata`: duplicate key `user_metadata.a` at line 1 column 10"
+    );
+    assert_eq!(
+        err.reason(),
+        "field `user_metadata`: duplicate key `user_metadata.a`"
+    );
 }
 
 #[test]

@@ -1,6 +1,12 @@
 //! Record file names: `NNNN-<project>.json`, where `NNNN` is the image's
 //! position in the ancestry.
 
+/// The longest file name most Linux file systems allow (`NAME_MAX`).
+/// The record's own limit on `project`
+/// ([`crate::record::MAX_PROJECT_CHARS`]) keeps every record file name
+/// within it.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
 /// The ancestry position encoded in a record file name: the leading
 /// digits before the first `-`, as in `0002-rbldnsd.json`.
 pub fn position_of(file_name: &str) -> Option<u32> {
@@ -50,5 +56,12 @@ mod tests {
             "0012-etc-passwd.json"
         );
         assert_eq!(record_file_name(3, "///"), "0003-image.json");
+    }
+
+    #[test]
+    fn the_longest_project_fits_a_file_name_at_the_highest_position() {
+        let project = "p".repeat(crate::record::MAX_PROJECT_CHARS);
+        let name = record_file_name(u32::MAX, &project);
+        assert_eq!(name.len(), MAX_FILE_NAME_BYTES);
     }
 }

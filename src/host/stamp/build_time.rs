@@ -4,8 +4,10 @@
 //! Follows the reproducible-builds specification: the variable holds a
 //! decimal count of seconds since the epoch, and a malformed value is an
 //! error, never silently replaced by the clock. An empty value counts as
-//! unset, as `${SOURCE_DATE_EPOCH:-...}` in a shell treats it. The clock
-//! is a seam so tests control it; this module does not format labels.
+//! unset, as `${SOURCE_DATE_EPOCH:-...}` in a shell treats it. A time
+//! after 9999-12-31 23:59:59 UTC is refused too: a record's `build_time`
+//! has four digits for the year ([`BuildTime::RANGE`]). The clock is a
+//! seam so tests control it; this module does not format labels.
 
 use crate::host::env::Env;
 use crate::host::error::HostError;
@@ -51,7 +53,15 @@ pub fn build_time(env: &Env, clock: &dyn Clock) -> Result<BuildTime, HostError> 
                 .parse::<i64>()
                 .ok()
                 .and_then(BuildTime::from_epoch)
-                .ok_or_else(|| malformed(value, "the time is out of range"))
+                .ok_or_else(|| {
+                    malformed(
+                        value,
+                        &format!(
+                            "the time is outside {}, the range a record's `build_time` can hold",
+                            BuildTime::RANGE
+                        ),
+                    )
+                })
         }
     }
 }
@@ -78,6 +88,12 @@ mod tests {
     }
 
     #[test]
+    fn the_last_second_of_year_9999_is_usable() {
+        let time = build_time(&env(Some("253402300799")), &Fixed(5)).unwrap();
+        assert_eq!(time.to_string(), "9999-12-31 23:59:59");
+    }
+
+    #[test]
     fn unset_or_empty_uses_the_clock() {
         for e in [env(None), env(Some(""))] {
             assert_eq!(build_time(&e, &Fixed(86400)).unwrap().epoch(), 86400);
@@ -93,6 +109,8 @@ mod tests {
             " 12",
             "1e9",
             "99999999999999999999",
+            // Year 10000: `build_time` has four digits for the year.
+            "253402300800",
         ] {
             let err = build_time(&env(Some(bad)), &Fixed(0)).unwrap_err();
             assert!(err.to_string().contains(SOURCE_DATE_EPOCH), "{err}");

@@ -112,7 +112,7 @@ impl Vendor {
             build_url: self
                 .build_url
                 .resolve(env)
-                .map(|url| source_url::without_credentials(&url)),
+                .and_then(|url| source_url::without_credentials(&url)),
             cause: self.cause.resolve(env),
             build_tag: self.build_tag.resolve(env).map(|t| slug(&t)),
         }

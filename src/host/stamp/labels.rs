@@ -137,19 +137,63 @@ mod tests {
         assert!(lines.contains(&"--label=io.waybill.stack=[{}]"));
     }
 
+    /// `(KEY, VALUE)` of each `PREFIXKEY=VALUE` line, in order.
+    fn pairs<'a>(out: &'a str, prefix: &str) -> Vec<(&'a str, &'a str)> {
+        out.lines()
+            .map(|line| {
+                let rest = line.strip_prefix(prefix).expect("the line's prefix");
+                rest.split_once('=').expect("KEY=VALUE")
+            })
+            .collect()
+    }
+
+    // Regression: this test compared the output's names with the constant
+    // that produced them, so it could not fail. It now checks the names
+    // against the table users read, and that each build argument carries
+    // the value of the label the table says it is for.
     #[test]
-    fn build_args_use_the_documented_names() {
-        let out = build_args(&record(), "[]", "{}");
-        let names: Vec<&str> = out
+    fn build_args_carry_each_labels_value_under_the_documented_name() {
+        const DOCS: &str = include_str!("../../../docs/stamping.md");
+        let documented: Vec<(&str, &str)> = DOCS
             .lines()
-            .map(|l| {
-                l.trim_start_matches("--build-arg=")
-                    .split('=')
-                    .next()
-                    .unwrap()
+            .filter(|line| line.starts_with("| `WAYBILL_"))
+            .map(|line| {
+                let cells: Vec<&str> = line
+                    .split('|')
+                    .map(|c| c.trim().trim_matches('`'))
+                    .collect();
+                (cells[1], cells[2])
             })
             .collect();
-        assert_eq!(names, BUILD_ARG_NAMES);
+        assert_eq!(documented.len(), 7, "the ARG table in docs/stamping.md");
+
+        // Every value distinct, so a build argument paired with the wrong
+        // label cannot pass.
+        let record = Record {
+            source_url: Some("https://git.example/o/web".into()),
+            ..record()
+        };
+        let (stack, own) = (r#"[{"project":"web"}]"#, r#"{"project":"web"}"#);
+        let labels = labels(&record, stack, own);
+        let args = build_args(&record, stack, own);
+        let label_values = pairs(&labels, "--label=");
+        let arg_values = pairs(&args, "--build-arg=");
+
+        let arg_names: Vec<&str> = arg_values.iter().map(|(name, _)| *name).collect();
+        let documented_names: Vec<&str> = documented.iter().map(|(name, _)| *name).collect();
+        assert_eq!(arg_names, documented_names);
+        for (arg, label) in documented {
+            let label_value = label_values.iter().find(|(key, _)| *key == label);
+            let arg_value = arg_values.iter().find(|(name, _)| *name == arg);
+            assert_eq!(
+                arg_value.map(|(_, v)| v),
+                label_value.map(|(_, v)| v),
+                "{arg} should carry the value of {label}"
+            );
+        }
+        let values: std::collections::BTreeSet<&str> =
+            arg_values.iter().map(|(_, value)| *value).collect();
+        assert_eq!(values.len(), 7, "values are not distinct: {args}");
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! file. Git is the truth about the commit (HEAD is what gets built); the
 //! CI system is the truth about the build and about the branch, because
 //! CI checkouts are usually detached. The record is a
-//! [`crate::record::Record`], so the output is exactly what
-//! `container record FILE` accepts. It never writes tokens, environment
-//! dumps or git config into a record: only the fields listed below.
+//! [`crate::record::Record`], and before anything is written it is
+//! serialised and read back through [`Record::from_slice`], the gate
+//! `container record FILE` uses ([`Record::to_file_text`]): a record that
+//! would be refused in the image build (too large, nested too deeply, a
+//! project too long to file) is refused here, with the same reason, and
+//! nothing is written. It never writes tokens, environment dumps or git
+//! config into a record: only the fields listed below.
 //!
 //! With `--record FILE` none of those sources is read: the record is the
 //! file an earlier stamp wrote ([`record_file`]), and only the labels or
@@ -51,55 +55,81 @@ pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostErr
             return Err(HostError::OutputOverwritesRecord { path: path.clone() })
         }
         Some(path) => record_file::read(path)?,
-        None => stamp(args, env, clock)?,
+        None => {
+            let stamped = stamp(args, env, clock)?;
+            if args.format == Format::Json {
+                if let Some(image) = &args.from {
+                    warn(format!(
+                        "--from `{image}` is only used by --format labels and build-args; ignored"
+                    ));
+                }
+                // Exactly the text that passed the gate.
+                output::write(args.output.as_deref(), &stamped.text)?;
+                return Ok(crate::exit::OK);
+            }
+            stamped.record
+        }
     };
 
-    let text = match args.format {
-        Format::Json => {
-            if let Some(image) = &args.from {
-                warn(format!(
-                    "--from `{image}` is only used by --format labels and build-args; ignored"
-                ));
-            }
-            json(&record)
-        }
-        Format::Labels | Format::BuildArgs => {
-            let base = match &args.from {
-                Some(image) => base_stack(image)?,
-                None => Vec::new(),
-            };
-            let stack = stack_label::render(&base, &record);
-            let own = stack_label::render_record(&record);
-            if args.format == Format::Labels {
-                labels::labels(&record, &stack, &own)
-            } else {
-                labels::build_args(&record, &stack, &own)
-            }
-        }
+    let base = match &args.from {
+        Some(image) => base_stack(image)?,
+        None => Vec::new(),
+    };
+    let stack = stack_label::render(&base, &record);
+    let own = stack_label::render_record(&record);
+    let text = if args.format == Format::Labels {
+        labels::labels(&record, &stack, &own)
+    } else {
+        labels::build_args(&record, &stack, &own)
     };
     output::write(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
 }
 
+/// A new record and its text as a record file, checked by the record
+/// reader: `container record` files the text as it is.
+#[derive(Debug)]
+pub struct Stamped {
+    pub record: Record,
+    pub text: String,
+}
+
 /// A new record, from git, the CI environment, the clock (or
 /// `SOURCE_DATE_EPOCH`) and the flags.
-fn stamp(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<Record, HostError> {
+fn stamp(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<Stamped, HostError> {
+    stamp_with(args, env, clock, |args| {
+        git::read(&args.repo, args.output.as_deref())
+    })
+}
+
+/// [`stamp`] with the git facts from `read_git`: the seam that lets
+/// tests stamp many records without making a repository for each.
+pub fn stamp_with(
+    args: &StampArgs,
+    env: &Env,
+    clock: &dyn Clock,
+    read_git: impl FnOnce(&StampArgs) -> Result<GitFacts, HostError>,
+) -> Result<Stamped, HostError> {
     // clap requires --project without --record; this keeps a change to
     // the flags from turning into a panic.
     let project = args.project.as_deref().ok_or(HostError::ProjectMissing)?;
     let user_metadata = user_metadata::build(args.meta_json.as_deref(), &args.meta)?;
     let built = build_time::build_time(env, clock)?;
-    let git = git::read(&args.repo, args.output.as_deref())?;
+    let git = read_git(args)?;
     let ci = ci::detect(env);
     if let Some(message) = ci.as_ref().and_then(|ci| sha_mismatch(ci, &git)) {
         warn(message);
     }
-    Ok(Record {
+    let record = Record {
         user_metadata,
         build_time: Some(built),
         build_time_stamp: Some(built.epoch()),
         ..assemble(args, project, &git, ci.as_ref())
-    })
+    };
+    let text = record
+        .to_file_text()
+        .map_err(|source| HostError::StampRefused { source })?;
+    Ok(Stamped { record, text })
 }
 
 /// Whether two paths name the same file, by identity when both exist and
@@ -199,12 +229,4 @@ fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
             Ok(Vec::new())
         }
     }
-}
-
-fn json(record: &Record) -> String {
-    // Serialized from the struct, not `to_json`, to keep the record's
-    // field order.
-    let mut text = serde_json::to_string_pretty(record).expect(stack_label::SERIALIZES);
-    text.push('\n');
-    text
 }

@@ -9,6 +9,7 @@
 
 use crate::host::error::HostError;
 use crate::record::{json_kind, Record};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The label holding the ancestry's records.
@@ -18,40 +19,37 @@ pub const RECORD_LABEL: &str = "io.waybill.record";
 
 /// Parses a base image's stack label, validating every record as
 /// `container` would; `image` names the image in errors.
+///
+/// Each record is cut from the label's text as it is and read by
+/// [`Record::from_slice`], the same gate as a record file, rather than
+/// from a parsed JSON tree: parsing into a tree would already have
+/// dropped a duplicate key without a word.
 pub fn parse(image: &str, text: &str) -> Result<Vec<Record>, HostError> {
     let bad = |reason: String| HostError::BadBaseStack {
         image: image.to_owned(),
         reason,
     };
-    let items = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => items,
-        Ok(other) => {
-            return Err(bad(format!(
-                "expected a JSON array, found {}",
-                json_kind(&other)
-            )))
-        }
-        Err(e) => return Err(bad(format!("not valid JSON: {e}"))),
-    };
+    if !text.trim_start().starts_with('[') {
+        return Err(bad(match serde_json::from_str::<Value>(text) {
+            Ok(other) => format!("expected a JSON array, found {}", json_kind(&other)),
+            Err(e) => format!("not valid JSON: {e}"),
+        }));
+    }
+    let items: Vec<&RawValue> =
+        serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| match item {
-            Value::Object(map) => {
-                Record::from_map(map).map_err(|e| bad(format!("record {}: {e}", i + 1)))
-            }
-            other => Err(bad(format!(
-                "record {} must be a JSON object, found {}",
-                i + 1,
-                json_kind(&other)
-            ))),
+        .map(|(i, item)| {
+            Record::from_slice(item.get().as_bytes())
+                .map_err(|e| bad(format!("record {}: {e}", i + 1)))
         })
         .collect()
 }
 
 /// Why serializing records cannot fail: they hold only strings, numbers,
 /// booleans and maps with string keys, so serde_json has nothing to refuse.
-pub(super) const SERIALIZES: &str = "a Record always serializes to JSON";
+const SERIALIZES: &str = "a Record always serializes to JSON";
 
 /// The compact, single-line JSON array of `base` followed by `record`,
 /// each in the record's field order.
@@ -97,8 +95,22 @@ mod tests {
         for (bad, expect) in [
             ("{", "not valid JSON"),
             (r#"{"project":"x"}"#, "expected a JSON array"),
-            (r#"[{"project":"x"}, 5]"#, "record 2 must be a JSON object"),
+            ("[", "not valid JSON"),
+            (
+                r#"[{"project":"x"}, 5]"#,
+                "record 2: record must be a JSON object",
+            ),
             (r#"[{"project":""}]"#, "record 1: field `project`"),
+            (
+                r#"[{"project":"x","update_timeout":0}]"#,
+                "record 1: field `update_timeout`",
+            ),
+            // Regression: parsing the label into a JSON tree first kept
+            // the last of two keys without a word.
+            (
+                r#"[{"project":"x"},{"project":"y","project":"z"}]"#,
+                "record 2: duplicate key `project`",
+            ),
         ] {
             let err = parse("registry/base:1", bad).unwrap_err().to_string();
             assert!(err.contains("`registry/base:1`"), "{err}");

@@ -6,11 +6,20 @@
 //! `a.b.c` sets a nested value, creating objects on the way; it is an
 //! error when a step on the way already holds something that is not an
 //! object. Keys that themselves contain dots, and values that are not
-//! strings, need the file. This module does not validate what authors put
-//! in their metadata beyond that.
+//! strings, need the file.
+//!
+//! The file is read as the record reader reads `user_metadata`
+//! ([`field_value_from_slice`]): no key twice in one object, no deeper
+//! than a record may nest, and no more than a whole record may hold, so
+//! its errors are the ones `container record` would give. Whether the
+//! finished record fits is checked once it is built ([`super::stamp_with`]);
+//! this module does not validate what authors put in their metadata
+//! beyond that.
 
 use crate::host::error::HostError;
+use crate::record::{field_value_from_slice, MAX_RECORD_BYTES};
 use serde_json::{Map, Value};
+use std::io::Read;
 use std::path::Path;
 
 /// One `--meta` flag: the key's dotted path and the value.
@@ -53,23 +62,31 @@ pub fn build(
 }
 
 fn read_file(path: &Path) -> Result<Map<String, Value>, HostError> {
-    let bytes = std::fs::read(path).map_err(|source| HostError::MetaJsonUnreadable {
+    let invalid = |reason: String| HostError::MetaJsonInvalid {
         path: path.to_path_buf(),
-        source,
-    })?;
-    match serde_json::from_slice::<Value>(&bytes) {
+        reason,
+    };
+    let mut bytes = Vec::new();
+    // One byte past the limit is enough to know the file cannot fit in
+    // a record, without reading all of it.
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|source| HostError::MetaJsonUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return Err(invalid(
+            "it is over 1 MiB, the most a whole record may hold".into(),
+        ));
+    }
+    match field_value_from_slice("user_metadata", &bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(HostError::MetaJsonInvalid {
-            path: path.to_path_buf(),
-            reason: format!(
-                "expected a JSON object, found {}",
-                crate::record::json_kind(&other)
-            ),
-        }),
-        Err(e) => Err(HostError::MetaJsonInvalid {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        }),
+        Ok(other) => Err(invalid(format!(
+            "expected a JSON object, found {}",
+            crate::record::json_kind(&other)
+        ))),
+        Err(e) => Err(invalid(e.to_string())),
     }
 }
 
@@ -136,6 +153,27 @@ mod tests {
     fn nesting_under_a_string_is_a_conflict() {
         let err = build(None, &pairs(&["a=1", "a.b=2"])).unwrap_err();
         assert!(err.to_string().contains("`a`"), "{err}");
+    }
+
+    #[test]
+    fn meta_json_is_read_with_the_record_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.json");
+        for (text, needle) in [
+            (
+                r#"{"a":{"b":1,"b":2}}"#,
+                "duplicate key `user_metadata.a.b`",
+            ),
+            ("[1]", "expected a JSON object, found an array"),
+            ("{", "EOF"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = build(Some(&path), &[]).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        std::fs::write(&path, vec![b' '; MAX_RECORD_BYTES as usize + 1]).unwrap();
+        let err = build(Some(&path), &[]).unwrap_err().to_string();
+        assert!(err.contains("over 1 MiB"), "{err}");
     }
 
     #[test]
