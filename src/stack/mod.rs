@@ -16,7 +16,7 @@ mod file_name;
 mod merge;
 
 pub use error::{EntryError, StackError};
-pub use file_name::{position_of, record_file_name};
+pub use file_name::{position_of, prefix_of, record_file_name, Prefix};
 
 use crate::record::{read_file, Action, Method, ReadError, Record};
 use std::fs;
