@@ -1,6 +1,6 @@
 //! Writing a whole file: the one way both programs write their files.
 //!
-//! [`write`] follows one rule, the way a shell redirection treats a path,
+//! [`write()`] follows one rule, the way a shell redirection treats a path,
 //! except that a regular file is never left half written:
 //!
 //! - a regular file, or no file yet, is replaced atomically: the bytes go
