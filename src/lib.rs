@@ -4,13 +4,15 @@
 //! the records every ancestor image stamped into it ([`record`], [`stack`])
 //! and runs the image's lifecycle actions ([`container`]). `waybill` runs
 //! on the host: it stamps records in CI and drives containers through the
-//! Docker engine ([`host`], behind the default `host` feature).
+//! Docker engine ([`host`], behind the default `host` feature). Both
+//! write, read and lock their files through [`files`].
 //!
 //! The `container` side never depends on the `host` side: a build with
 //! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
 
 pub mod container;
 pub mod exit;
+pub mod files;
 pub mod record;
 pub mod stack;
 

@@ -28,6 +28,21 @@ pub enum ContainerError {
     WriteRecord { dir: PathBuf, source: io::Error },
 
     #[error(
+        "cannot file a record in `{}`: no position is left after `{file}` \
+         (positions end at {})",
+        dir.display(),
+        u32::MAX
+    )]
+    NoPositionLeft { dir: PathBuf, file: String },
+
+    #[error(
+        "cannot file a record in `{}`: another `container record` held the directory's \
+         lock for over {seconds}s; try again",
+        dir.display()
+    )]
+    FilingLocked { dir: PathBuf, seconds: u64 },
+
+    #[error(
         "this image declares no {action} method (no record sets `{}`); \
          `container --examine` lists the methods it has",
         action.method_field()
@@ -92,7 +107,10 @@ impl ContainerError {
             ContainerError::BadRecords { .. } | ContainerError::InvalidRecord { .. } => {
                 exit::DATAERR
             }
-            ContainerError::WriteRecord { .. } => exit::CANTCREAT,
+            ContainerError::WriteRecord { .. } | ContainerError::NoPositionLeft { .. } => {
+                exit::CANTCREAT
+            }
+            ContainerError::FilingLocked { .. } => exit::TEMPFAIL,
             ContainerError::NotDeclared { .. } => exit::UNAVAILABLE,
             ContainerError::MethodNotExecutable { .. } => exit::CONFIG,
             ContainerError::Spawn { .. } | ContainerError::Os { .. } => exit::OSERR,

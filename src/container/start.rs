@@ -71,9 +71,6 @@ fn choose_program(ctx: &Context, command: &[String]) -> Result<Program, Containe
 /// only costs the record.
 fn record_start(ctx: &Context) {
     let now = super::state::now();
-    ctx.state_dir.update_or_warn("the start", |state| {
-        state.first_started_at.get_or_insert(now);
-        state.last_started_at = Some(now);
-        state.start_count += 1;
-    });
+    ctx.state_dir
+        .try_update_or_warn("the start", |state| state.count_start(now));
 }

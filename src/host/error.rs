@@ -8,6 +8,7 @@
 
 use super::engine::EngineError;
 use crate::exit;
+use crate::files::FileError;
 use crate::record::RecordError;
 use std::io;
 use std::path::PathBuf;
@@ -91,7 +92,7 @@ pub enum HostError {
     BadBaseStack { image: String, reason: String },
 
     #[error("failed to write `{}`: {source}", path.display())]
-    WriteOutput { path: PathBuf, source: io::Error },
+    WriteOutput { path: PathBuf, source: FileError },
 
     #[error("failed to write to standard output: {0}")]
     Stdout(#[source] io::Error),

@@ -1,5 +1,5 @@
 //! Record file names: `NNNN-<project>.json`, where `NNNN` is the image's
-//! position in the ancestry.
+//! position in the ancestry: at least four digits, at most `u32::MAX`.
 
 /// The longest file name most Linux file systems allow (`NAME_MAX`).
 /// The record's own limit on `project`
@@ -7,14 +7,38 @@
 /// within it.
 pub const MAX_FILE_NAME_BYTES: usize = 255;
 
-/// The ancestry position encoded in a record file name: the leading
-/// digits before the first `-`, as in `0002-rbldnsd.json`.
-pub fn position_of(file_name: &str) -> Option<u32> {
-    let (digits, _) = file_name.split_once('-')?;
+/// What the leading digits of a file name say about its position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    /// No digits before a `-`: the file has no position.
+    Unnumbered,
+    /// A position in the ancestry.
+    At(u32),
+    /// A digit run too large for a position. Filing refuses to go past
+    /// it rather than wrap or ignore it.
+    OutOfRange,
+}
+
+/// The leading digits before the first `-`, as in `0002-rbldnsd.json`.
+pub fn prefix_of(file_name: &str) -> Prefix {
+    let Some((digits, _)) = file_name.split_once('-') else {
+        return Prefix::Unnumbered;
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Prefix::Unnumbered;
     }
-    digits.parse().ok()
+    // All digits, so the only way to fail is to be too large.
+    digits.parse().map_or(Prefix::OutOfRange, Prefix::At)
+}
+
+/// The ancestry position encoded in a record file name. A name with no
+/// position, or one out of range, has none: it sorts after the numbered
+/// records.
+pub fn position_of(file_name: &str) -> Option<u32> {
+    match prefix_of(file_name) {
+        Prefix::At(position) => Some(position),
+        Prefix::Unnumbered | Prefix::OutOfRange => None,
+    }
 }
 
 /// The file name for a record at `position`: the project name reduced to
@@ -46,6 +70,19 @@ mod tests {
         assert_eq!(position_of("web.json"), None);
         assert_eq!(position_of("v2-web.json"), None);
         assert_eq!(position_of("-web.json"), None);
+    }
+
+    #[test]
+    fn positions_past_u32_are_out_of_range_not_wrapped() {
+        assert_eq!(prefix_of("4294967295-x.json"), Prefix::At(u32::MAX));
+        assert_eq!(prefix_of("4294967296-x.json"), Prefix::OutOfRange);
+        assert_eq!(
+            prefix_of("99999999999999999999999999-x.json"),
+            Prefix::OutOfRange
+        );
+        assert_eq!(prefix_of("00000000000000000007-x.json"), Prefix::At(7));
+        assert_eq!(prefix_of("x-y.json"), Prefix::Unnumbered);
+        assert_eq!(position_of("4294967296-x.json"), None);
     }
 
     #[test]

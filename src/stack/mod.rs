@@ -16,7 +16,7 @@ mod file_name;
 mod merge;
 
 pub use error::{EntryError, StackError};
-pub use file_name::{position_of, record_file_name, MAX_FILE_NAME_BYTES};
+pub use file_name::{position_of, prefix_of, record_file_name, Prefix, MAX_FILE_NAME_BYTES};
 
 use crate::record::{read_file, Action, Method, ReadError, Record};
 use std::fs;

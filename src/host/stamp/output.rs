@@ -1,62 +1,60 @@
-//! Writing the stamp where it was asked for: standard output, or a file
-//! replaced atomically.
+//! Writing the stamp where it was asked for: standard output, or the
+//! `--output` path.
 //!
-//! The file is written to a temporary sibling, flushed to disk and renamed
-//! over the target, so a reader (a `docker build` running next) never sees
-//! half a record. This module does not decide what to write.
+//! The path is written through [`crate::files::atomic::write`]: a regular
+//! file is replaced atomically, so a reader (a `docker build` running next)
+//! never sees half a record; a FIFO or a device is written in place; a
+//! symlink's target is written and the link kept; a socket or directory is
+//! refused. A path that names the file standard output already writes to
+//! (`/dev/stdout` when stdout is redirected to a file) is written through
+//! standard output, so `>>` keeps appending. This module does not decide
+//! what to write.
 
+use crate::files::atomic;
 use crate::host::error::HostError;
-use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
-/// Writes `text` to `path` atomically, or to standard output when `path`
-/// is `None`.
+/// Writes `text` to `path`, or to standard output when `path` is `None`.
 pub fn write(path: Option<&Path>, text: &str) -> Result<(), HostError> {
     match path {
-        Some(path) => write_file(path, text).map_err(|source| HostError::WriteOutput {
-            path: path.to_path_buf(),
-            source,
-        }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(HostError::Stdout)
+        Some(path) if is_standard_output(path) => write_stdout(text),
+        Some(path) => {
+            atomic::write(path, text.as_bytes()).map_err(|source| HostError::WriteOutput {
+                path: path.to_path_buf(),
+                source,
+            })
         }
+        None => write_stdout(text),
     }
 }
 
-fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let temp = temp_sibling(path);
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+fn write_stdout(text: &str) -> Result<(), HostError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(HostError::Stdout)
 }
 
-/// `.NAME.waybill-PID.tmp` next to `path`.
-fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stamp".into());
-    path.with_file_name(format!(".{name}.waybill-{}.tmp", std::process::id()))
+/// Whether `path` is the regular file standard output is open on.
+/// Replacing that file by rename would leave stdout writing to the old,
+/// unlinked one, and would drop what an appending caller wrote before.
+fn is_standard_output(path: &Path) -> bool {
+    let (Ok(target), Ok(stdout)) = (
+        std::fs::metadata(path),
+        nix::sys::stat::fstat(std::io::stdout()),
+    ) else {
+        return false;
+    };
+    target.is_file() && target.dev() == stdout.st_dev && target.ino() == stdout.st_ino
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary_behind() {
@@ -74,5 +72,6 @@ mod tests {
         let path = dir.path().join("no/such/dir/waybill.json");
         let err = write(Some(&path), "x").unwrap_err();
         assert!(matches!(err, HostError::WriteOutput { .. }), "{err}");
+        assert_eq!(err.exit_code(), crate::exit::CANTCREAT);
     }
 }
