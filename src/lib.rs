@@ -11,6 +11,7 @@
 
 pub mod container;
 pub mod exit;
+pub mod prometheus;
 pub mod record;
 pub mod stack;
 

@@ -5,7 +5,7 @@
 //! what happened into the tool's exit code and records the result in the
 //! state file. The method's own exit code is passed through, except that
 //! MONITOR maps anything outside Nagios' 0-3 to UNKNOWN and METRICS output
-//! must pass [`super::prometheus`] before it is printed.
+//! must pass [`crate::prometheus`] before it is printed.
 //!
 //! A malformed record in the stack is warned about and skipped, never
 //! fatal: a broken ancestor must not fail a healthcheck. Recording the
@@ -15,8 +15,8 @@
 use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
 use super::state::{now, ActionResult, Outcome};
-use super::{prometheus, update_lock, warn, warn_skipped, ContainerError, Context};
-use crate::exit;
+use super::{update_lock, warn, warn_skipped, ContainerError, Context};
+use crate::{exit, prometheus};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
 use std::io::Write;

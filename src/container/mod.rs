@@ -13,7 +13,6 @@ pub mod examine;
 pub mod filing;
 pub mod metadata;
 pub mod passwd;
-pub mod prometheus;
 pub mod report;
 pub mod runtime;
 pub mod start;
