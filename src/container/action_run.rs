@@ -16,10 +16,9 @@ use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
 use super::state::{now, ActionResult, Outcome};
 use super::{update_lock, warn, warn_skipped, ContainerError, Context};
-use crate::{exit, prometheus};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
-use std::io::Write;
+use crate::{exit, prometheus};
 use std::time::{Duration, Instant};
 
 /// The most METRICS output read before the method is killed.
@@ -140,11 +139,7 @@ fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
             });
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output)
-        .and_then(|_| stdout.flush())
-        .map_err(ContainerError::PrintMetrics)?;
+    crate::output::stdout(output).map_err(ContainerError::Output)?;
     Ok(code)
 }
 

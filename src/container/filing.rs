@@ -39,11 +39,12 @@ pub fn run(ctx: &Context, file: &Path) -> Result<u8, ContainerError> {
     };
     fs::create_dir_all(dir).map_err(write_error)?;
     let path = file_at_next_position(dir, &record.project, &bytes).map_err(write_error)?;
-    println!(
+    crate::output::stdout_line(format_args!(
         "filed record for `{}` as {}",
-        record.project,
-        path.display()
-    );
+        crate::safe_text::Escaped(&record.project),
+        crate::safe_text::Escaped(path.display())
+    ))
+    .map_err(ContainerError::Output)?;
     Ok(exit::OK)
 }
 

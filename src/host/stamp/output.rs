@@ -18,13 +18,7 @@ pub fn write(path: Option<&Path>, text: &str) -> Result<(), HostError> {
             path: path.to_path_buf(),
             source,
         }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(HostError::Stdout)
-        }
+        None => crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout),
     }
 }
 
