@@ -43,14 +43,22 @@ pub const SIGNALED_BASE: u8 = 128;
 
 /// Prints a command-line error, or the help or version text that clap
 /// reports the same way, and returns the exit code for it: [`USAGE`] for
-/// an error, [`OK`] for `--help` and `--version`.
-pub fn clap_error(err: &clap::Error) -> u8 {
-    // Nothing more can be reported if the terminal is gone.
-    let _ = err.print();
+/// an error, [`OK`] for `--help` and `--version`, and [`IOERR`] when the
+/// help cannot be written (the [`crate::output`] policy).
+pub fn clap_error(program: &str, err: &clap::Error) -> u8 {
+    let text = err.render().to_string();
     if err.use_stderr() {
-        USAGE
-    } else {
-        OK
+        crate::output::stderr(&text);
+        return USAGE;
+    }
+    match crate::output::stdout(text.as_bytes()) {
+        Ok(()) => OK,
+        Err(e) => {
+            crate::output::stderr_line(format_args!(
+                "{program}: error: failed to write to standard output: {e}"
+            ));
+            IOERR
+        }
     }
 }
 

@@ -9,11 +9,17 @@
 //!
 //! The `container` side never depends on the `host` side: a build with
 //! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
+//! Both programs share the small modules that print ([`output`]), make
+//! untrusted text safe to show ([`safe_text`]) and read Prometheus text
+//! ([`prometheus`]).
 
 pub mod container;
 pub mod exit;
 pub mod files;
+pub mod output;
+pub mod prometheus;
 pub mod record;
+pub mod safe_text;
 pub mod stack;
 
 #[cfg(feature = "host")]

@@ -5,7 +5,7 @@
 //! what happened into the tool's exit code and records the result in the
 //! state file. The method's own exit code is passed through, except that
 //! MONITOR maps anything outside Nagios' 0-3 to UNKNOWN and METRICS output
-//! must pass [`super::prometheus`] before it is printed.
+//! must pass [`crate::prometheus`] before it is printed.
 //!
 //! A malformed record in the stack is warned about and skipped, never
 //! fatal: a broken ancestor must not fail a healthcheck. Recording the
@@ -15,11 +15,10 @@
 use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
 use super::state::{now, ActionResult, Outcome};
-use super::{prometheus, update_lock, warn, warn_skipped, ContainerError, Context};
-use crate::exit;
+use super::{update_lock, warn, warn_skipped, ContainerError, Context};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
-use std::io::Write;
+use crate::{exit, prometheus};
 use std::time::{Duration, Instant};
 
 /// The most METRICS output read before the method is killed.
@@ -140,11 +139,7 @@ fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
             });
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output)
-        .and_then(|_| stdout.flush())
-        .map_err(ContainerError::PrintMetrics)?;
+    crate::output::stdout(output).map_err(ContainerError::Output)?;
     Ok(code)
 }
 

@@ -81,10 +81,7 @@ pub enum ContainerError {
     #[error("the METRICS method printed more than {limit} bytes; its process group was killed")]
     MetricsTooLarge { limit: usize },
 
-    #[error("failed to print the METRICS output: {0}")]
-    PrintMetrics(#[source] io::Error),
-
-    #[error("failed to write JSON output: {0}")]
+    #[error("failed to write to standard output: {0}")]
     Output(#[source] io::Error),
 
     #[error("{operation} failed: {source}")]
@@ -120,7 +117,7 @@ impl ContainerError {
             ContainerError::BadMetrics { .. } | ContainerError::MetricsTooLarge { .. } => {
                 exit::PROTOCOL
             }
-            ContainerError::Output(_) | ContainerError::PrintMetrics(_) => exit::IOERR,
+            ContainerError::Output(_) => exit::IOERR,
         }
     }
 }

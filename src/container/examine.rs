@@ -4,19 +4,34 @@
 //! the effective management methods with the image each came from, and
 //! every image oldest first. Labels are right-aligned so the report reads
 //! at 80 columns. This module only renders; [`super::report`] gathers.
+//!
+//! Everything shown comes from someone else: record fields, keys, file
+//! names, the environment. All of it passes through [`safe_text`], so a
+//! record cannot send escape sequences to the reader's terminal, and the
+//! report's size stays linear in the size of the records: nested keys are
+//! shown as dotted paths, shortened when long (see [`PATH_LIMIT`]).
 
 use super::report::{self, EffectiveMethod, ImageReport, Report};
 use super::runtime::{Runtime, DEPLOY_VARS};
 use super::{ContainerError, Context};
-use crate::exit;
 use crate::record::{Action, BuildTime};
+use crate::safe_text::{self, Escaped};
 use crate::stack::Stack;
-use serde_json::Value;
+use crate::{exit, output};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 const LABEL_WIDTH: usize = 24;
 const WIDTH: usize = 80;
 const NOT_SET: &str = "not set";
+/// The longest part of a key path shown before a nested key. A longer
+/// one is shortened to `…` and its last this-many bytes, after a line
+/// showing the object's path whole: repeating every ancestor key in full
+/// on every line made the report grow with the square of the record (a
+/// 199 KB record once made 1 GB of text). So every key is still shown
+/// whole once, and `--examine --json` has every path whole.
+const PATH_LIMIT: usize = 48;
 
 pub fn run(ctx: &Context, json: bool) -> Result<u8, ContainerError> {
     let stack = Stack::load(&ctx.meta_dir)?;
@@ -24,12 +39,12 @@ pub fn run(ctx: &Context, json: bool) -> Result<u8, ContainerError> {
     if json {
         super::metadata::print_json(&report)?;
     } else {
-        print!("{}", render(&report));
+        output::stdout(render(&report).as_bytes()).map_err(ContainerError::Output)?;
         for warning in &report.warnings {
             super::warn(warning);
         }
         for problem in &report.problems {
-            eprintln!("{}", report::problem_line(&problem.path, &problem.error));
+            report::print_problem(&problem.path, &problem.error);
         }
     }
     report::fail_on_bad_records(&stack)?;
@@ -45,7 +60,7 @@ pub fn render(report: &Report) -> String {
         image_section(&mut out, image);
     }
     for problem in &report.problems {
-        let _ = writeln!(out, "Malformed record {}\n", problem.file);
+        let _ = writeln!(out, "Malformed record {}\n", Escaped(&problem.file));
         field(&mut out, "Error", &problem.error);
         out.push('\n');
     }
@@ -120,7 +135,7 @@ fn method_text(effective: &EffectiveMethod) -> String {
 
 fn image_section(out: &mut String, image: &ImageReport) {
     let r = image.record;
-    let _ = writeln!(out, "Metadata for image {}\n", r.display_name());
+    let _ = writeln!(out, "Metadata for image {}\n", Escaped(r.display_name()));
 
     out.push_str("  Names:\n");
     field(out, "Project Name", &r.project);
@@ -193,20 +208,23 @@ fn image_section(out: &mut String, image: &ImageReport) {
 
     if let Some(user) = &r.user_metadata {
         out.push_str("\n  User Metadata:\n");
-        tree(out, "", &Value::Object(user.clone()));
+        tree_children(out, "", user);
     }
     if !r.unknown.is_empty() {
         out.push_str("\n  Other Fields:\n");
         for (key, value) in &r.unknown {
-            tree(out, key, value);
+            tree(out, &safe_text::escape(key), value);
         }
     }
     out.push('\n');
 }
 
 /// `            Project Name: rbldnsd`, wrapping long values with spaces
-/// onto continuation lines under the value column.
+/// onto continuation lines under the value column. Both label and value
+/// are escaped: this is where record text enters the report.
 fn field(out: &mut String, label: &str, value: &str) {
+    let label = safe_text::escape(label);
+    let value = safe_text::escape(value);
     let indent = LABEL_WIDTH + 2;
     let mut line = String::new();
     let mut lines = Vec::new();
@@ -245,22 +263,50 @@ fn list(out: &mut String, label: &str, items: Option<&[String]>) {
     }
 }
 
-/// User metadata and unknown fields, one leaf per line, keys dotted.
-fn tree(out: &mut String, prefix: &str, value: &Value) {
+/// User metadata and unknown fields, one leaf per line, keys dotted:
+/// `label` is the value's key path as shown.
+fn tree(out: &mut String, label: &str, value: &Value) {
     match value {
         Value::Object(map) if !map.is_empty() => {
-            for (key, child) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                tree(out, &path, child);
+            let prefix = shorten(label);
+            if matches!(prefix, Cow::Owned(_)) {
+                // Its members show only the end of this path.
+                field(out, label, "{…}");
             }
+            tree_children(out, &prefix, map);
         }
-        Value::String(s) => field(out, prefix, s),
-        other => field(out, prefix, &other.to_string()),
+        Value::String(s) => field(out, label, s),
+        other => field(out, label, &other.to_string()),
     }
+}
+
+/// The members of an object whose shown path is `prefix`. Keys are
+/// escaped here rather than in [`field`], so that [`shorten`] measures
+/// the path as shown: an escape is up to four times the bytes it stands
+/// for.
+fn tree_children(out: &mut String, prefix: &str, map: &Map<String, Value>) {
+    for (key, child) in map {
+        let key = safe_text::escape(key);
+        let label = if prefix.is_empty() {
+            key
+        } else {
+            Cow::Owned(format!("{prefix}.{key}"))
+        };
+        tree(out, &label, child);
+    }
+}
+
+/// A key path as its children show it: whole up to [`PATH_LIMIT`] bytes,
+/// else `…` and its last [`PATH_LIMIT`] bytes.
+fn shorten(path: &str) -> Cow<'_, str> {
+    if path.len() <= PATH_LIMIT {
+        return Cow::Borrowed(path);
+    }
+    let mut start = path.len() - PATH_LIMIT;
+    while !path.is_char_boundary(start) {
+        start += 1;
+    }
+    Cow::Owned(format!("…{}", &path[start..]))
 }
 
 /// `2015-03-30 05:02:37 +0000 (1427691757)`, as the 2015 report shows
@@ -309,6 +355,57 @@ mod tests {
             .nth(1)
             .unwrap()
             .starts_with(&" ".repeat(LABEL_WIDTH + 2)));
+    }
+
+    #[test]
+    fn record_text_is_escaped_in_labels_and_values() {
+        let mut out = String::new();
+        field(&mut out, "k\u{1b}]0;t\u{7}", "a\rb\u{9b}c d");
+        assert_eq!(
+            out,
+            format!("{:>LABEL_WIDTH$}: a\\rb\\u{{9b}}c d\n", "k\\x1b]0;t\\x07")
+        );
+    }
+
+    #[test]
+    fn short_key_paths_are_dotted_whole() {
+        let mut out = String::new();
+        let value: Value = serde_json::json!({"owner": {"team": {"email": "ops@x"}}});
+        tree(&mut out, "meta", &value);
+        assert_eq!(
+            out,
+            format!("{:>LABEL_WIDTH$}: ops@x\n", "meta.owner.team.email")
+        );
+    }
+
+    #[test]
+    fn long_key_paths_are_shown_whole_once_then_shortened() {
+        let long = "k".repeat(60);
+        let value: Value = serde_json::json!({ &long: {"a": 1, "b": {"c": 2}} });
+        let mut out = String::new();
+        tree(&mut out, "meta", &value);
+        let k = |n: usize| "k".repeat(n);
+        let lines: Vec<&str> = out.lines().map(str::trim_start).collect();
+        // Inside a shortened path every object gets a line of its own,
+        // so that its key, too, is shown whole once.
+        assert_eq!(
+            lines,
+            [
+                format!("meta.{long}: {{…}}"),
+                format!("…{}.a: 1", k(PATH_LIMIT)),
+                format!("…{}.b: {{…}}", k(PATH_LIMIT)),
+                format!("…{}.b.c: 2", k(PATH_LIMIT - 2)),
+            ],
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn shortening_keeps_whole_characters() {
+        let path = "é".repeat(PATH_LIMIT);
+        let short = shorten(&path);
+        assert!(short.starts_with('…'));
+        assert!(short.len() <= PATH_LIMIT + '…'.len_utf8());
     }
 
     #[test]

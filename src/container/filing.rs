@@ -45,11 +45,12 @@ pub fn run(ctx: &Context, file: &Path) -> Result<u8, ContainerError> {
     let dir = &ctx.meta_dir;
     fs::create_dir_all(dir).map_err(cannot_write(dir))?;
     let path = file_at_next_position(dir, &record.project, &bytes)?;
-    println!(
+    crate::output::stdout_line(format_args!(
         "filed record for `{}` as {}",
-        record.project,
-        path.display()
-    );
+        crate::safe_text::Escaped(&record.project),
+        crate::safe_text::Escaped(path.display())
+    ))
+    .map_err(ContainerError::Output)?;
     Ok(exit::OK)
 }
 

@@ -9,7 +9,6 @@ use super::{ContainerError, Context};
 use crate::exit;
 use crate::record::Record;
 use crate::stack::Stack;
-use std::io::Write;
 
 pub fn run(ctx: &Context, all: bool) -> Result<u8, ContainerError> {
     let stack = Stack::load(&ctx.meta_dir)?;
@@ -33,13 +32,11 @@ pub fn run(ctx: &Context, all: bool) -> Result<u8, ContainerError> {
 
 /// Pretty JSON on stdout, with a final newline, in one write: stdout is
 /// line-buffered, and a system call per line would cost more than
-/// everything else `--metadata` does.
+/// everything else `--metadata` does. JSON is exact: record text is not
+/// escaped beyond what JSON itself requires.
 pub(super) fn print_json(json: &impl serde::Serialize) -> Result<(), ContainerError> {
     let mut text = serde_json::to_vec_pretty(json)
         .map_err(|e| ContainerError::Output(std::io::Error::from(e)))?;
     text.push(b'\n');
-    std::io::stdout()
-        .lock()
-        .write_all(&text)
-        .map_err(ContainerError::Output)
+    crate::output::stdout(&text).map_err(ContainerError::Output)
 }

@@ -13,7 +13,6 @@ pub mod examine;
 pub mod filing;
 pub mod metadata;
 pub mod passwd;
-pub mod prometheus;
 pub mod report;
 pub mod runtime;
 pub mod start;
@@ -91,7 +90,11 @@ fn warn_skipped(stack: &crate::stack::Stack) {
     }
 }
 
-/// Prints a warning the way every `container` warning looks.
+/// Prints a warning the way every `container` warning looks. Warnings
+/// quote file names and record text, so control characters are escaped.
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("container: warning: {message}");
+    crate::output::stderr_line(format_args!(
+        "container: warning: {}",
+        crate::safe_text::Escaped(message)
+    ));
 }

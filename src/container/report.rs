@@ -7,6 +7,7 @@
 use super::runtime::Runtime;
 use super::{warn, ContainerError, Context};
 use crate::record::{Action, Method, Record};
+use crate::safe_text::Escaped;
 use crate::stack::{Entry, Stack};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -139,13 +140,19 @@ pub fn warn_about(stack: &Stack) {
         warn(warning);
     }
     for (entry, error) in stack.bad_entries() {
-        eprintln!("{}", problem_line(&entry.path.display().to_string(), error));
+        print_problem(entry.path.display(), error);
     }
 }
 
-/// `container: error: failed to read metadata record `…`: …`
-pub fn problem_line(path: &str, error: &impl std::fmt::Display) -> String {
-    format!("container: error: failed to read metadata record `{path}`: {error}")
+/// `container: error: failed to read metadata record `…`: …` on stderr,
+/// with control characters in the file name and the error escaped.
+pub fn print_problem(path: impl std::fmt::Display, error: impl std::fmt::Display) {
+    crate::output::stderr_line(format_args!(
+        "container: error: {}",
+        Escaped(format_args!(
+            "failed to read metadata record `{path}`: {error}"
+        ))
+    ));
 }
 
 /// The error that sets exit code 65 once the good records are shown.

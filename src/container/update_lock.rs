@@ -104,10 +104,11 @@ pub fn acquire(state_dir: &StateDir, wait: Option<Duration>) -> Result<UpdateLoc
                     Some(deadline) if deadline.map_or(true, |d| Instant::now() < d) => {
                         if !told {
                             told = true;
-                            eprintln!(
-                                "container: waiting up to {}s for the running UPDATE ({holder}) to finish",
-                                wait.unwrap_or_default().as_secs()
-                            );
+                            crate::output::stderr_line(format_args!(
+                                "container: waiting up to {}s for the running UPDATE ({}) to finish",
+                                wait.unwrap_or_default().as_secs(),
+                                crate::safe_text::Escaped(&holder)
+                            ));
                         }
                         std::thread::sleep(POLL_INTERVAL);
                     }

@@ -27,9 +27,13 @@ pub fn run(cli: Cli, env: &Env) -> Result<u8, HostError> {
     }
 }
 
-/// Prints a warning the way every `waybill` warning looks.
+/// Prints a warning the way every `waybill` warning looks, with control
+/// characters from quoted names and values escaped.
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("waybill: warning: {message}");
+    crate::output::stderr_line(format_args!(
+        "waybill: warning: {}",
+        crate::safe_text::Escaped(message)
+    ));
 }
 
 /// Runs `future` to completion on a runtime made for the purpose, for the

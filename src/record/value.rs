@@ -39,9 +39,19 @@ impl fmt::Display for Place<'_> {
     }
 }
 
+/// How much of each key a path in a message shows: a path 64 keys deep
+/// stays short even when the keys are long.
+const KEY_CHARS_SHOWN: usize = 40;
+
 /// Keys are text from the record's author: control characters are
-/// written as escapes, so a message cannot rewrite the terminal.
+/// written as escapes, so a message cannot rewrite the terminal, and a
+/// long key is cut short, so a message stays small.
 fn escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    if text.chars().nth(KEY_CHARS_SHOWN).is_some() {
+        let shown: String = text.chars().take(KEY_CHARS_SHOWN).collect();
+        escaped(f, &shown)?;
+        return f.write_str("…");
+    }
     for c in text.chars() {
         if c.is_control() {
             write!(f, "{}", c.escape_default())?;
@@ -206,5 +216,20 @@ mod tests {
             err.contains("nested deeper than 64 levels at `f[0][0]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn messages_stay_short_however_long_the_keys() {
+        // Regression: the path of a too-deep value repeated every long key
+        // whole, so a 1 MiB record gave a message of most of a megabyte.
+        let key = "k".repeat(10_000);
+        let deep = format!(
+            "{}0{}",
+            format!("{{\"{key}\":").repeat(MAX_DEPTH),
+            "}".repeat(MAX_DEPTH)
+        );
+        let err = read(&deep).unwrap_err().to_string();
+        assert!(err.contains("nested deeper than 64 levels"), "{err}");
+        assert!(err.len() < 64 * (KEY_CHARS_SHOWN + 8) + 200, "{}", err.len());
     }
 }

@@ -12,7 +12,6 @@
 
 use crate::files::atomic;
 use crate::host::error::HostError;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -31,11 +30,7 @@ pub fn write(path: Option<&Path>, text: &str) -> Result<(), HostError> {
 }
 
 fn write_stdout(text: &str) -> Result<(), HostError> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(HostError::Stdout)
+    crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)
 }
 
 /// Whether `path` is the regular file standard output is open on.
