@@ -242,3 +242,25 @@ fn build_time_after_year_9999_is_refused() {
         &["`build_time`"],
     );
 }
+
+// Regression: `container record FIFO` opened the FIFO and waited for a
+// writer for ever; `container record /dev/zero` read until the size cap.
+#[test]
+fn a_fifo_or_a_device_given_as_the_record_is_refused_without_waiting() {
+    let scratch = Scratch::new();
+    let fifo = scratch.dir.path().join("record.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600))
+        .expect("make a FIFO");
+    for (input, kind) in [
+        (fifo.as_path(), "a FIFO"),
+        (Path::new("/dev/zero"), "a character device"),
+    ] {
+        let out = scratch.record(input).code(66);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("it is {kind}, not a regular file")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(scratch.filed(), Vec::<String>::new());
+}

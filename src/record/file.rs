@@ -2,11 +2,14 @@
 //!
 //! Every reader of record files (the metadata directory, `container
 //! record`, `waybill stamp --record`) comes through here, so they refuse
-//! the same files for the same reasons.
+//! the same files for the same reasons. A record is a regular file (a
+//! symlink to one will do): a FIFO or a device is refused without being
+//! read, so naming one never makes the reader wait or read for ever.
 
 use super::{Record, RecordError, MAX_RECORD_BYTES};
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Why a record file could not be used.
@@ -22,7 +25,7 @@ pub enum ReadError {
 /// and holds the file's bytes afterwards, so a caller can keep them or
 /// reuse the allocation for the next file.
 pub fn read_file(path: &Path, buffer: &mut Vec<u8>) -> Result<Record, ReadError> {
-    let file = File::open(path).map_err(ReadError::Io)?;
+    let file = open_regular(path).map_err(ReadError::Io)?;
     buffer.clear();
     // One byte past the limit is enough to know a file is too large,
     // without reading all of it.
@@ -35,4 +38,25 @@ pub fn read_file(path: &Path, buffer: &mut Vec<u8>) -> Result<Record, ReadError>
         return Err(ReadError::Invalid(RecordError::TooLarge { size }));
     }
     Record::from_slice(buffer).map_err(ReadError::Invalid)
+}
+
+/// Opens `path` for reading if it is a regular file. `O_NONBLOCK` makes
+/// opening a FIFO return at once instead of waiting for a writer; on a
+/// regular file it changes nothing.
+fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file",
+                crate::files::kind_of(file_type)
+            ),
+        ));
+    }
+    Ok(file)
 }
