@@ -370,25 +370,6 @@ fn update_with_wait_runs_after_the_first_finishes() {
 }
 
 #[test]
-fn update_lock_is_not_inherited_by_the_method() {
-    let t = TestDir::new();
-    let method = t.sh_method(
-        "update.sh",
-        "for fd in /proc/$$/fd/*; do readlink \"$fd\" || true; done > \"$TEST_DIR/fds\"\n",
-    );
-    t.write_record(1, json!({"project": "app", "update_method": method}));
-    t.container().arg("--update").assert().success();
-    let fds = fs::read_to_string(t.file("fds")).unwrap();
-    assert!(!fds.is_empty());
-    assert!(
-        !fds.contains("update.lock"),
-        "the method inherited the lock:\n{fds}"
-    );
-    // And the lock was released with the process.
-    t.container().arg("--update").assert().success();
-}
-
-#[test]
 fn metrics_output_past_the_limit_exits_76() {
     let t = TestDir::new();
     let method = t.sh_method("m.sh", "exec yes 'app_up 1'\n");

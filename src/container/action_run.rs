@@ -1,7 +1,8 @@
 //! UPDATE, VALIDATE, MONITOR and METRICS: run the declared method once.
 //!
 //! Picks the effective method and timeout from the stack, takes the
-//! update lock for UPDATE, runs the method under [`super::child`], turns
+//! update lock for UPDATE (which the method inherits, see
+//! [`super::update_lock`]), runs the method under [`super::child`], turns
 //! what happened into the tool's exit code and records the result in the
 //! state file. The method's own exit code is passed through, except that
 //! MONITOR maps anything outside Nagios' 0-3 to UNKNOWN and METRICS output
@@ -55,7 +56,9 @@ pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, Conta
     };
     let timeout = options.timeout.or(stack.effective_timeout(action));
 
-    let _lock = match action {
+    // Held until the method's last process has gone (it inherits the
+    // lock), and at least until the result is recorded.
+    let lock = match action {
         Action::Update => Some(update_lock::acquire(&ctx.state_dir, options.wait)?),
         _ => None,
     };
@@ -63,9 +66,15 @@ pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, Conta
         init: false,
         timeout: timeout.map(Duration::from_secs),
         capture_stdout: (action == Action::Metrics).then_some(MAX_METRICS_BYTES),
+        inherit_fd: lock
+            .as_ref()
+            .map(|lock| (lock.as_raw_fd(), update_lock::FD_VAR)),
     };
     let started = Instant::now();
-    let (result, outcome) = match child::run(&program, &how) {
+    // Signals are taken only now, so that Ctrl-C still ends a `--wait`
+    // for the lock at once.
+    let finished = child::Signals::take().and_then(|signals| child::run(&program, &how, &signals));
+    let (result, outcome) = match finished {
         Ok(finished) => conclude(action, timeout, finished),
         // The method could not even start: that is a failed run too.
         Err(e) => (Err(e), Outcome::Failed),

@@ -1,20 +1,26 @@
 //! The supervision engine: run one method as a child and see it through.
 //!
 //! Both `--start` and the one-shot actions come through [`run`]. The
-//! method is executed directly (argv, never a shell) in a process group of
-//! its own, so that a signal or a timeout reaches everything it started.
-//! Signals are read from a signalfd rather than handled asynchronously:
-//! TERM, INT, HUP, QUIT, USR1, USR2 and CHLD are blocked before the child
-//! is spawned (the child gets the original mask back before exec), and
-//! one loop polls the signalfd, the optional stdout pipe and the deadline.
+//! method is executed directly (argv, never a shell, see [`exec`]) in a
+//! process group of its own, so that a signal or a timeout reaches
+//! everything it started. Signals are read from a signalfd rather than
+//! handled asynchronously ([`Signals`]): every signal a process may
+//! catch, bar the few tini also keeps, is blocked and forwarded, and one
+//! loop polls the signalfd, the optional stdout pipe and the deadlines.
 //!
 //! - Forwarded signals go to the child's whole process group, and only
 //!   while its leader is unreaped: a zombie leader keeps the group id
 //!   reserved, so the signal can never reach a stranger that got the id.
 //! - A timeout sends SIGTERM to the group, then SIGKILL after
-//!   [`KILL_GRACE`]. As soon as the leader is seen dead (peeked with
-//!   `WNOWAIT`, so it stays a zombie) whatever is left of its group gets
-//!   SIGKILL before the leader is reaped.
+//!   [`KILL_GRACE`].
+//! - When the leader exits (peeked with `WNOWAIT`, so it stays a zombie),
+//!   whatever is left alive in its group gets SIGTERM, and SIGKILL after
+//!   [`KILL_GRACE`] (at once if a timeout was already under way); the
+//!   leader is reaped only when the group is empty ([`group`]), so
+//!   nothing a method started outlives the action by accident.
+//! - When stdin is a terminal whose foreground is ours, the method's
+//!   group gets the foreground while it runs and we take it back after,
+//!   so a method can read the terminal and gets its Ctrl-C.
 //! - In start mode the tool is an init: it becomes a child subreaper and
 //!   reaps every child that exits, not just its own.
 //!
@@ -23,34 +29,33 @@
 //! process (the `container` binary): blocked signals are per thread, and a
 //! SIGCHLD taken by another thread would never reach the signalfd.
 
+mod exec;
+mod group;
+mod signals;
+
+pub use signals::Signals;
+
 use super::ContainerError;
 use crate::exit;
 use crate::record::Action;
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{killpg, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::signal::Signal;
 use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::io::{self, Read};
-use std::os::fd::AsFd;
-use std::os::unix::process::CommandExt;
-use std::process::{ChildStdout, Command, Stdio};
+use std::os::fd::{AsFd, RawFd};
+use std::process::ChildStdout;
 use std::time::{Duration, Instant};
 
-/// How long a timed-out method gets between SIGTERM and SIGKILL.
+/// How long a timed-out method, or what a method left in its group,
+/// gets between SIGTERM and SIGKILL; and how long processes that
+/// survive SIGKILL (stuck in the kernel) are waited for.
 pub const KILL_GRACE: Duration = Duration::from_secs(3);
 
-/// The signals passed on to the child's process group.
-const FORWARDED: [Signal; 6] = [
-    Signal::SIGTERM,
-    Signal::SIGINT,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
+/// How often the group is looked at while its stragglers are ending.
+const STRAGGLER_POLL: Duration = Duration::from_millis(20);
 
 /// What to run, and for which action (for error messages).
 #[derive(Debug, Clone)]
@@ -65,14 +70,17 @@ pub struct Program {
 /// How to supervise the child.
 #[derive(Debug, Clone, Default)]
 pub struct Supervision {
-    /// Start mode: become a child subreaper, reap every child that exits
-    /// and hand the terminal's foreground to the child's group.
+    /// Start mode: become a child subreaper and reap every child that
+    /// exits.
     pub init: bool,
     /// Kill the child's process group after this long.
     pub timeout: Option<Duration>,
     /// Capture stdout instead of inheriting it, up to this many bytes;
     /// past that the group is killed and [`Captured::overflowed`] is set.
     pub capture_stdout: Option<usize>,
+    /// A descriptor the method inherits (the update lock), and the
+    /// environment variable that tells the method its number.
+    pub inherit_fd: Option<(RawFd, &'static str)>,
 }
 
 /// How the child ended.
@@ -109,69 +117,60 @@ impl Finished {
     }
 }
 
-/// Spawns `program` and supervises it until it has been reaped.
-pub fn run(program: &Program, how: &Supervision) -> Result<Finished, ContainerError> {
-    let mut watched = SigSet::empty();
-    for signal in FORWARDED {
-        watched.add(signal);
-    }
-    watched.add(Signal::SIGCHLD);
-    // Blocked before the spawn so that no signal, and no SIGCHLD of a
-    // child that exits at once, can slip past the signalfd.
-    let blocked = BlockedSignals::block(&watched)?;
-    // A SIGCHLD ignored by whoever started us would make the kernel reap
-    // our children for us and lose their exit status.
-    // SAFETY: the default disposition runs no handler code of ours.
-    let _ = unsafe { nix::sys::signal::signal(Signal::SIGCHLD, SigHandler::SigDfl) };
-    let signals = SignalFd::with_flags(&watched, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .map_err(|e| os("creating a signalfd", e))?;
+/// Spawns `program` and supervises it until it has been reaped and its
+/// process group is empty. `signals` must have been taken before anything
+/// that a signal should not interrupt unnoticed.
+pub fn run(
+    program: &Program,
+    how: &Supervision,
+    signals: &Signals,
+) -> Result<Finished, ContainerError> {
     if how.init {
         become_subreaper();
     }
-
-    let Some((name, args)) = program.argv.split_first() else {
-        return Err(spawn_error(
-            program,
-            io::Error::new(io::ErrorKind::InvalidInput, "the command is empty"),
-        ));
+    let terminal = we_own_the_terminal();
+    let setup = exec::Setup {
+        signals: signals.method_setup(),
+        take_terminal: terminal,
+        inherit_fd: how.inherit_fd,
+        capture_stdout: how.capture_stdout.is_some(),
     };
-    let mut command = Command::new(name);
-    command.args(args).process_group(0);
-    if how.capture_stdout.is_some() {
-        command.stdout(Stdio::piped());
-    }
-    prepare_child(
-        &mut command,
-        blocked.previous,
-        how.init && we_own_the_terminal(),
-    );
-    let mut child = command.spawn().map_err(|e| spawn_error(program, e))?;
+    let mut child = exec::spawn(program, setup)?;
     let pid = Pid::from_raw(child.id() as i32);
     let pipe = child.stdout.take();
-    if let Some(pipe) = &pipe {
-        if let Err(e) = fcntl(pipe, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)) {
-            // Do not leave a method running that nobody supervises.
-            let _ = killpg(pid, Signal::SIGKILL);
-            let _ = waitpid(pid, None);
-            return Err(os("making the stdout pipe non-blocking", e));
-        }
-    }
     // `child` is never waited on through std: we reap it ourselves.
     drop(child);
 
     let mut supervisor = Supervisor {
         pid,
         init: how.init,
+        leader_exited: false,
         status: None,
         timed_out: false,
         kill_at: None,
         killed_hard: false,
+        give_up_at: None,
         pipe,
         captured: how.capture_stdout.map(|limit| (limit, Captured::default())),
     };
+    let result = match &supervisor.pipe {
+        Some(pipe) => fcntl(pipe, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+            .map(drop)
+            .map_err(|e| os("making the stdout pipe non-blocking", e)),
+        None => Ok(()),
+    };
     // A timeout too far off to represent is no timeout at all.
     let deadline = how.timeout.and_then(|t| Instant::now().checked_add(t));
-    supervisor.supervise(&signals, deadline)?;
+    let result = result.and_then(|()| supervisor.supervise(signals, deadline));
+    if result.is_err() && supervisor.status.is_none() {
+        // Do not leave a method running that nobody supervises.
+        supervisor.signal_group(Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+    }
+    if terminal {
+        take_back_the_terminal();
+    }
+    result?;
     let status = supervisor.status.unwrap_or(Status::Exited(exit::SOFTWARE));
     Ok(Finished {
         status,
@@ -184,12 +183,17 @@ pub fn run(program: &Program, how: &Supervision) -> Result<Finished, ContainerEr
 struct Supervisor {
     pid: Pid,
     init: bool,
+    /// The leader has exited and is a zombie we have not reaped yet.
+    leader_exited: bool,
     /// Set once the leader has been reaped.
     status: Option<Status>,
     timed_out: bool,
-    /// When SIGKILL follows the SIGTERM of a timeout or an overflow.
+    /// When SIGKILL follows the SIGTERM of a timeout, an overflow or the
+    /// end of the stragglers.
     kill_at: Option<Instant>,
     killed_hard: bool,
+    /// When to stop waiting for processes that survive SIGKILL.
+    give_up_at: Option<Instant>,
     pipe: Option<ChildStdout>,
     captured: Option<(usize, Captured)>,
 }
@@ -197,18 +201,27 @@ struct Supervisor {
 impl Supervisor {
     fn supervise(
         &mut self,
-        signals: &SignalFd,
+        signals: &Signals,
         deadline: Option<Instant>,
     ) -> Result<(), ContainerError> {
         loop {
-            self.collect_exits()?;
-            if self.status.is_some() {
-                self.drain_pipe();
-                return Ok(());
+            if !self.leader_exited && self.leader_has_exited()? {
+                self.leader_exited = true;
+                if self.kill_at.is_some() {
+                    // A timeout or overflow is under way: what is left
+                    // gets SIGKILL at once.
+                    self.kill_at = Some(Instant::now());
+                }
+            }
+            if self.init {
+                self.reap_orphans()?;
             }
             let now = Instant::now();
+            if self.leader_exited && self.group_has_ended(now) {
+                break;
+            }
             if let Some(deadline) = deadline {
-                if !self.timed_out && now >= deadline {
+                if !self.leader_exited && !self.timed_out && now >= deadline {
                     self.timed_out = true;
                     self.terminate(now);
                 }
@@ -217,11 +230,14 @@ impl Supervisor {
                 if !self.killed_hard && now >= kill_at {
                     self.killed_hard = true;
                     self.signal_group(Signal::SIGKILL);
+                    self.give_up_at = Some(now + KILL_GRACE);
+                    continue;
                 }
             }
             let wake = [
-                deadline.filter(|_| !self.timed_out),
+                deadline.filter(|_| !self.timed_out && !self.leader_exited),
                 self.kill_at.filter(|_| !self.killed_hard),
+                self.leader_exited.then(|| now + STRAGGLER_POLL),
             ]
             .into_iter()
             .flatten()
@@ -229,10 +245,45 @@ impl Supervisor {
 
             let (signal_ready, pipe_ready) = self.wait(signals, wake)?;
             if signal_ready {
-                self.take_signals(signals)?;
+                self.forward_signals(signals)?;
             }
             if pipe_ready {
                 self.read_pipe();
+            }
+        }
+        match waitpid(self.pid, None) {
+            Ok(status) => self.note(status),
+            Err(Errno::ECHILD) => self.status = Some(Status::Exited(exit::SOFTWARE)),
+            Err(e) => return Err(os("reaping the method", e)),
+        }
+        self.drain_pipe();
+        if self.init {
+            self.reap_orphans()?;
+        }
+        Ok(())
+    }
+
+    /// With the leader exited: whether its group is done with, starting
+    /// (or continuing) to end the processes left in it.
+    fn group_has_ended(&mut self, now: Instant) -> bool {
+        match group::has_stragglers(self.pid) {
+            Some(false) => true,
+            // Nobody can see the group: end it at once rather than leave
+            // something behind or wait blind.
+            None => {
+                self.signal_group(Signal::SIGKILL);
+                true
+            }
+            Some(true) if self.give_up_at.is_some_and(|at| now >= at) => {
+                super::warn(format_args!(
+                    "processes of the method's group {} survived SIGKILL; leaving them",
+                    self.pid
+                ));
+                true
+            }
+            Some(true) => {
+                self.terminate(now);
+                false
             }
         }
     }
@@ -240,7 +291,7 @@ impl Supervisor {
     /// Polls the signalfd and the pipe until one is ready or `wake`.
     fn wait(
         &self,
-        signals: &SignalFd,
+        signals: &Signals,
         wake: Option<Instant>,
     ) -> Result<(bool, bool), ContainerError> {
         let timeout = match wake {
@@ -252,7 +303,7 @@ impl Supervisor {
                 PollTimeout::try_from(ms.min(i32::MAX as u128)).unwrap_or(PollTimeout::MAX)
             }
         };
-        let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![PollFd::new(signals.fd.as_fd(), PollFlags::POLLIN)];
         if let Some(pipe) = &self.pipe {
             fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
         }
@@ -265,50 +316,46 @@ impl Supervisor {
         Ok((ready(&fds[0]), fds.get(1).is_some_and(ready)))
     }
 
-    fn take_signals(&mut self, signals: &SignalFd) -> Result<(), ContainerError> {
-        loop {
-            let info = match signals.read_signal() {
-                Ok(Some(info)) => info,
-                Ok(None) => return Ok(()),
-                Err(Errno::EINTR) => continue,
-                Err(e) => return Err(os("reading signals", e)),
-            };
-            // SIGCHLD needs nothing here: every pass of the loop collects
-            // exits, and one SIGCHLD may stand for several children.
-            match Signal::try_from(info.ssi_signo as i32) {
-                Ok(signal) if FORWARDED.contains(&signal) => self.signal_group(signal),
-                _ => {}
-            }
-        }
-    }
-
-    /// Reaps the leader if it has exited, and in init mode every other
-    /// child that has.
-    fn collect_exits(&mut self) -> Result<(), ContainerError> {
-        if self.status.is_none() && self.leader_has_exited()? {
-            if self.kill_at.is_some() {
-                // A timeout or overflow is under way: the zombie leader
-                // still holds the group id, so its stragglers can be
-                // killed without any risk of hitting a reused id.
-                self.signal_group(Signal::SIGKILL);
-            }
-            match waitpid(self.pid, None) {
-                Ok(status) => self.note(status),
-                Err(Errno::ECHILD) => self.status = Some(Status::Exited(exit::SOFTWARE)),
-                Err(e) => return Err(os("reaping the method", e)),
-            }
-        }
-        if self.init {
-            loop {
-                match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
-                    Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
-                    Ok(status) => self.note(status),
-                    Err(Errno::EINTR) => continue,
-                    Err(e) => return Err(os("reaping orphaned processes", e)),
-                }
+    /// Passes every waiting signal on to the group. SIGCHLD needs nothing
+    /// here: every pass of the loop collects exits, and one SIGCHLD may
+    /// stand for several children. A signal the tool raised itself (a
+    /// SIGPIPE from writing to a closed stderr) is not the method's.
+    fn forward_signals(&mut self, signals: &Signals) -> Result<(), ContainerError> {
+        let us = std::process::id() as i32;
+        while let Some((signal, sender)) = signals.next()? {
+            if signal != Signal::SIGCHLD as i32 && sender != us {
+                self.signal_group_raw(signal);
             }
         }
         Ok(())
+    }
+
+    /// Reaps other children that have exited (init mode), but never the
+    /// leader: it stays a zombie until its group is done with. Children
+    /// are peeked first; the kernel lists the leader, our oldest child,
+    /// first, so once it is a zombie the others wait for the final pass.
+    fn reap_orphans(&mut self) -> Result<(), ContainerError> {
+        let peek = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        loop {
+            let pid = match waitid(Id::All, peek) {
+                Ok(status) => status.pid(),
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => None,
+                Err(e) => return Err(os("reaping orphaned processes", e)),
+            };
+            match pid {
+                Some(pid) if pid != self.pid || self.status.is_some() => {
+                    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                        Ok(status) => self.note(status),
+                        Err(Errno::EINTR) => {}
+                        // Gone already: nothing more to reap now.
+                        Err(Errno::ECHILD) => return Ok(()),
+                        Err(e) => return Err(os("reaping orphaned processes", e)),
+                    }
+                }
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// Whether the leader has exited, leaving it a zombie (`WNOWAIT`).
@@ -336,22 +383,31 @@ impl Supervisor {
     }
 
     /// Starts killing the group: SIGTERM now, SIGKILL after the grace.
+    /// SIGCONT follows the SIGTERM (as systemd does), so that a stopped
+    /// process can act on it within the grace.
     fn terminate(&mut self, now: Instant) {
         if self.kill_at.is_none() {
             self.signal_group(Signal::SIGTERM);
+            self.signal_group(Signal::SIGCONT);
             self.kill_at = Some(now + KILL_GRACE);
         }
     }
 
-    /// Signals the child's process group, only while its leader is
-    /// unreaped (see the module docs).
     fn signal_group(&self, signal: Signal) {
-        if self.status.is_none() {
-            // ESRCH: the group is already empty, which is what we wanted.
-            let _ = killpg(self.pid, signal);
-        }
+        self.signal_group_raw(signal as i32);
     }
 
+    /// Signals the child's process group, only while its leader is
+    /// unreaped (see the module docs). Takes a raw number, since nix has
+    /// no names for the real-time signals.
+    fn signal_group_raw(&self, signal: i32) {
+        if self.status.is_none() {
+            // ESRCH: the group is already empty, which is what we wanted.
+            // SAFETY: killpg(2) with a valid group id and a signal number
+            // the kernel gave us.
+            let _ = unsafe { nix::libc::killpg(self.pid.as_raw(), signal) };
+        }
+    }
     /// Reads what the pipe has now; kills the group past the limit.
     fn read_pipe(&mut self) {
         let (Some(pipe), Some((limit, captured))) = (&mut self.pipe, &mut self.captured) else {
@@ -380,31 +436,12 @@ impl Supervisor {
         }
     }
 
-    /// Takes what the leader wrote before it exited. Processes it left
-    /// behind may hold the pipe open, so this never waits for EOF.
+    /// Takes what the group wrote before it ended. Processes that left
+    /// the group may still hold the pipe open, so this never waits for
+    /// EOF.
     fn drain_pipe(&mut self) {
         self.read_pipe();
         self.pipe = None;
-    }
-}
-
-/// Restores the signal mask when supervision ends.
-struct BlockedSignals {
-    previous: SigSet,
-}
-
-impl BlockedSignals {
-    fn block(set: &SigSet) -> Result<BlockedSignals, ContainerError> {
-        let mut previous = SigSet::empty();
-        sigprocmask(SigmaskHow::SIG_BLOCK, Some(set), Some(&mut previous))
-            .map_err(|e| os("blocking signals", e))?;
-        Ok(BlockedSignals { previous })
-    }
-}
-
-impl Drop for BlockedSignals {
-    fn drop(&mut self) {
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
     }
 }
 
@@ -428,72 +465,12 @@ fn we_own_the_terminal() -> bool {
         && nix::unistd::tcgetpgrp(stdin.as_fd()) == Ok(nix::unistd::getpgrp())
 }
 
-/// Sets up the child between fork and exec: gives it back the signal
-/// mask we had before blocking (std does not clear it, and a method with
-/// TERM blocked could never be stopped), and in start mode hands the
-/// terminal's foreground to its new process group, so an interactive
-/// START gets Ctrl-C and can read the terminal.
-fn prepare_child(command: &mut Command, mask: SigSet, take_terminal: bool) {
-    // SAFETY: the closure runs in the forked child before exec and only
-    // makes async-signal-safe calls (sigprocmask, signal, getpid,
-    // tcsetpgrp); it does not allocate. std has already made the child
-    // the leader of its own process group.
-    unsafe {
-        command.pre_exec(move || {
-            use nix::sys::signal::signal;
-            sigprocmask(SigmaskHow::SIG_SETMASK, Some(&mask), None)?;
-            if take_terminal {
-                // A background group calling tcsetpgrp gets SIGTTOU
-                // unless it is ignored.
-                let previous = signal(Signal::SIGTTOU, SigHandler::SigIgn);
-                let stdin = std::os::fd::BorrowedFd::borrow_raw(0);
-                // Not fatal: the method still runs, only without the terminal.
-                let _ = nix::unistd::tcsetpgrp(stdin, nix::unistd::getpid());
-                if let Ok(previous) = previous {
-                    let _ = signal(Signal::SIGTTOU, previous);
-                }
-            }
-            Ok(())
-        });
-    }
-}
-
-/// Turns a failed spawn into the error users should see.
-fn spawn_error(program: &Program, source: io::Error) -> ContainerError {
-    let name = program.argv.first().cloned().unwrap_or_default();
-    let not_executable = matches!(
-        source.kind(),
-        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
-    ) || source.raw_os_error() == Some(nix::libc::ENOEXEC);
-    if !not_executable {
-        return ContainerError::Spawn {
-            action: program.action,
-            program: name,
-            source,
-        };
-    }
-    let exists = std::path::Path::new(&name).exists();
-    let hint = match source.kind() {
-        io::ErrorKind::NotFound
-            if program.from_path_string && name.contains(char::is_whitespace) =>
-        {
-            "; a string method is one path run without a shell; write an argv array for arguments"
-        }
-        io::ErrorKind::NotFound if exists => {
-            "; the file exists, so the interpreter on its `#!` line is probably missing"
-        }
-        io::ErrorKind::PermissionDenied if exists => "; is it executable (chmod +x)?",
-        _ if source.raw_os_error() == Some(nix::libc::ENOEXEC) => {
-            "; a script needs a `#!` line, since methods run without a shell"
-        }
-        _ => "",
-    };
-    ContainerError::MethodNotExecutable {
-        action: program.action,
-        program: name,
-        source,
-        hint,
-    }
+/// Makes our process group the terminal's foreground again after the
+/// method had it. Allowed from the background because SIGTTOU is
+/// ignored while [`Signals`] lives.
+fn take_back_the_terminal() {
+    let stdin = io::stdin();
+    let _ = nix::unistd::tcsetpgrp(stdin.as_fd(), nix::unistd::getpgrp());
 }
 
 fn os(operation: &'static str, errno: Errno) -> ContainerError {

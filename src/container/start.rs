@@ -5,10 +5,16 @@
 //! image declares START. It stays as the child's parent for the whole
 //! life of the container, PID-1-safe: signals are forwarded to the
 //! child's process group, orphans are reaped, and the tool exits with the
-//! child's code (128+N when signal N killed it). The supervision itself is
+//! child's code (128+N when signal N killed it), once the processes left
+//! in the child's group have been ended. The supervision itself is
 //! [`super::child`]; this module only chooses what to run and records
 //! the start in the state file. It sets no timeout: START runs until it
 //! ends or is stopped.
+//!
+//! Signals are taken over before anything else, so a `docker stop` that
+//! comes while the start is being prepared is held and passed to the
+//! child once it exists. Left alone it would be lost: as PID 1 the tool
+//! is immune to signals it neither blocks nor handles.
 
 use super::child::{self, Program, Supervision};
 use super::{warn, warn_skipped, ContainerError, Context};
@@ -16,6 +22,7 @@ use crate::record::{Action, Method};
 use crate::stack::Stack;
 
 pub fn run(ctx: &Context, command: &[String]) -> Result<u8, ContainerError> {
+    let signals = child::Signals::take()?;
     let program = choose_program(ctx, command)?;
     record_start(ctx);
     let finished = child::run(
@@ -24,6 +31,7 @@ pub fn run(ctx: &Context, command: &[String]) -> Result<u8, ContainerError> {
             init: true,
             ..Supervision::default()
         },
+        &signals,
     )?;
     Ok(finished.exit_code())
 }

@@ -1,12 +1,19 @@
 //! The update lock: only one UPDATE runs at a time in a container.
 //!
-//! The lock is an `flock` on `<state_dir>/update.lock`, held for as long
-//! as the returned [`UpdateLock`] lives. The kernel drops it with the file
-//! descriptor, so a crashed or killed UPDATE never leaves a stale lock; the
-//! descriptor is close-on-exec, so the method does not inherit it and
-//! cannot keep the lock alive after `container` is gone. Whoever takes the
-//! lock writes who they are into the file, so a refused UPDATE can name
-//! the holder.
+//! The lock is an `flock` on `<state_dir>/update.lock`. An `flock`
+//! belongs to the open file description, and the kernel drops it when the
+//! last descriptor for it is closed: so the UPDATE method inherits the
+//! descriptor (its number is in [`FD_VAR`]), and the lock stays held for
+//! as long as `container` or any process of the method that kept the
+//! descriptor lives. If `container` is killed, the method it started still
+//! holds the lock, and no second method can start beside it; once every
+//! holder has gone there is no stale lock to clean up. The price: a
+//! daemon the method starts keeps the lock until it exits, unless it is
+//! started with the descriptor closed (docs/actions.md).
+//!
+//! Whoever takes the lock writes who they are into the file, so a refused
+//! UPDATE can name the holder, and say when that holder has gone but its
+//! method has not.
 //!
 //! Only UPDATE locks. VALIDATE, MONITOR and METRICS never wait for it:
 //! update scripts typically run `container --validate` themselves.
@@ -14,11 +21,12 @@
 use super::state::{now, StateDir};
 use super::{passwd, ContainerError};
 use nix::errno::Errno;
-use nix::fcntl::{Flock, FlockArg};
+use nix::libc::{LOCK_EX, LOCK_NB};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -26,13 +34,30 @@ use std::time::{Duration, Instant};
 /// The lock file's name in the state directory.
 pub const LOCK_FILE: &str = "update.lock";
 
+/// The environment variable that tells the UPDATE method which of its
+/// descriptors holds the lock.
+pub const FD_VAR: &str = "CONTAINER_UPDATE_LOCK_FD";
+
 /// How often `--wait` tries the lock again.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Held while an UPDATE runs; dropping it releases the lock.
+/// Held while an UPDATE runs; dropping it closes our descriptor, which
+/// releases the lock unless the method's processes still hold theirs.
+///
+/// Regression: it never unlocks explicitly (as nix's `Flock` does on
+/// drop): `LOCK_UN` acts on the open file description, so it would take
+/// the lock away from the method's processes too.
 #[derive(Debug)]
 pub struct UpdateLock {
-    _lock: Flock<File>,
+    lock: File,
+}
+
+impl UpdateLock {
+    /// Our descriptor for the lock, close-on-exec; the method's copy is
+    /// made inheritable in the child only.
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.lock.as_raw_fd()
+    }
 }
 
 /// Who holds the lock, as written into the lock file.
@@ -65,10 +90,28 @@ impl fmt::Display for Holder {
             Some(user) => write!(f, "user {user} (uid {})", self.uid)?,
             None => write!(f, "uid {}", self.uid)?,
         }
-        match crate::record::BuildTime::from_epoch(self.since) {
-            Some(at) => write!(f, ", since {at} UTC"),
-            None => Ok(()),
+        if let Some(at) = crate::record::BuildTime::from_epoch(self.since) {
+            write!(f, ", since {at} UTC")?;
         }
+        if !self.is_alive() {
+            write!(
+                f,
+                "; pid {} has exited, but processes of its UPDATE method still hold the lock",
+                self.pid
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Holder {
+    /// Whether the `container` that took the lock still runs (a recycled
+    /// pid can make this say yes wrongly; it only changes a message).
+    fn is_alive(&self) -> bool {
+        let Ok(pid) = i32::try_from(self.pid) else {
+            return false;
+        };
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) != Err(Errno::ESRCH)
     }
 }
 
@@ -81,7 +124,8 @@ pub fn acquire(state_dir: &StateDir, wait: Option<Duration>) -> Result<UpdateLoc
         source,
     };
     fs::create_dir_all(state_dir.path()).map_err(lock_error)?;
-    // std opens with O_CLOEXEC: the method must not inherit the lock.
+    // std opens with O_CLOEXEC: only the method inherits the lock, not
+    // whatever else might be executed.
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -94,11 +138,12 @@ pub fn acquire(state_dir: &StateDir, wait: Option<Duration>) -> Result<UpdateLoc
     let deadline = wait.map(|w| Instant::now().checked_add(w));
     let mut told = false;
     loop {
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => return Ok(announce(lock, &path)),
-            Err((returned, Errno::EINTR)) => file = returned,
-            Err((returned, Errno::EWOULDBLOCK)) => {
-                file = returned;
+        // SAFETY: flock(2) on a descriptor we own.
+        let locked = unsafe { nix::libc::flock(file.as_raw_fd(), LOCK_EX | LOCK_NB) };
+        match Errno::result(locked) {
+            Ok(_) => return Ok(announce(file, &path)),
+            Err(Errno::EINTR) => {}
+            Err(Errno::EWOULDBLOCK) => {
                 let holder = describe_holder(&mut file, &path);
                 match deadline {
                     Some(deadline) if deadline.map_or(true, |d| Instant::now() < d) => {
@@ -115,13 +160,13 @@ pub fn acquire(state_dir: &StateDir, wait: Option<Duration>) -> Result<UpdateLoc
                     _ => return Err(ContainerError::UpdateLocked { holder }),
                 }
             }
-            Err((_, errno)) => return Err(lock_error(errno.into())),
+            Err(errno) => return Err(lock_error(errno.into())),
         }
     }
 }
 
 /// Writes who we are into the lock file we now hold.
-fn announce(mut lock: Flock<File>, path: &Path) -> UpdateLock {
+fn announce(mut lock: File, path: &Path) -> UpdateLock {
     let holder = Holder::me();
     let written = serde_json::to_vec(&holder)
         .map_err(std::io::Error::from)
@@ -138,7 +183,7 @@ fn announce(mut lock: Flock<File>, path: &Path) -> UpdateLock {
             path.display()
         ));
     }
-    UpdateLock { _lock: lock }
+    UpdateLock { lock }
 }
 
 /// Who holds the lock, for a message.
@@ -175,20 +220,36 @@ mod tests {
         );
         assert_eq!(err.exit_code(), crate::exit::TEMPFAIL);
         drop(first);
-        acquire(&state, None).unwrap();
+        // Closing is what frees the lock; a process another test thread
+        // forks in that instant holds a copy until it executes, so allow
+        // for that moment.
+        acquire(&state, Some(Duration::from_secs(10))).unwrap();
     }
 
     #[test]
     fn holder_reads_well() {
         let holder = Holder {
-            pid: 42,
+            pid: std::process::id(),
             uid: 0,
             user: Some("root".into()),
             since: 0,
         };
         assert_eq!(
             holder.to_string(),
-            "pid 42, user root (uid 0), since 1970-01-01 00:00:00 UTC"
+            format!(
+                "pid {}, user root (uid 0), since 1970-01-01 00:00:00 UTC",
+                std::process::id()
+            )
+        );
+        let gone = Holder {
+            pid: u32::MAX,
+            ..holder
+        };
+        assert!(
+            gone.to_string().ends_with(
+                "; pid 4294967295 has exited, but processes of its UPDATE method still hold the lock"
+            ),
+            "{gone}"
         );
     }
 }
