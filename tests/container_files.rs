@@ -343,6 +343,33 @@ fn a_symlinked_state_lock_is_refused_and_its_target_not_created() {
     assert!(!target.exists());
 }
 
+// Regression: the update lock followed a symlink (creating and locking
+// whatever it named) and would wait on a FIFO for a writer.
+#[test]
+fn a_symlinked_or_fifo_update_lock_is_refused_and_nothing_runs() {
+    let t = TestDir::new();
+    let marker = t.file("update-ran");
+    let update = t.sh_method("update.sh", &format!("touch '{}'\n", marker.display()));
+    t.write_record(1, json!({"project": "app", "update_method": update}));
+    fs::create_dir_all(t.state_dir()).unwrap();
+    let target = t.file("created-through-the-link");
+    std::os::unix::fs::symlink(&target, t.state_dir().join("update.lock")).unwrap();
+    run(&t, &["--update"])
+        .code(73)
+        .stderr(predicates::str::contains("symbolic link"));
+    assert!(!target.exists());
+    fs::remove_file(t.state_dir().join("update.lock")).unwrap();
+    nix::unistd::mkfifo(
+        &t.state_dir().join("update.lock"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    run(&t, &["--update"])
+        .code(73)
+        .stderr(predicates::str::contains("FIFO"));
+    assert!(!marker.exists(), "the UPDATE method ran without the lock");
+}
+
 // Regression: the quarantined copy was named after the second only, so a
 // second corrupt file in the same second overwrote the first.
 #[test]

@@ -24,10 +24,9 @@ use nix::errno::Errno;
 use nix::libc::{LOCK_EX, LOCK_NB};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -126,14 +125,14 @@ pub fn acquire(state_dir: &StateDir, wait: Option<Duration>) -> Result<UpdateLoc
     fs::create_dir_all(state_dir.path()).map_err(lock_error)?;
     // std opens with O_CLOEXEC: only the method inherits the lock, not
     // whatever else might be executed.
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o644)
-        .open(&path)
-        .map_err(lock_error)?;
+    // A symlink is not followed and a FIFO or device is refused, as for
+    // every lock file (`files::lock`).
+    let mut file = crate::files::lock::open(&path).map_err(|e| {
+        lock_error(match e {
+            crate::files::FileError::Io(source) => source,
+            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+        })
+    })?;
     // `Some(None)`: a wait too long to represent, which is forever.
     let deadline = wait.map(|w| Instant::now().checked_add(w));
     let mut told = false;
