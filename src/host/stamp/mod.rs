@@ -27,7 +27,6 @@ pub mod method_arg;
 pub mod output;
 pub mod record_file;
 pub mod source_url;
-pub mod stack_label;
 pub mod user_metadata;
 
 use crate::host::cli::{Format, StampArgs};
@@ -35,7 +34,7 @@ use crate::host::engine::Engine;
 use crate::host::env::Env;
 use crate::host::error::HostError;
 use crate::host::{block_on, warn};
-use crate::record::{Record, SCHEMA_VERSION};
+use crate::record::{stack_label, Record, SCHEMA_VERSION};
 use build_time::Clock;
 use ci::CiFacts;
 use git::GitFacts;
@@ -220,7 +219,10 @@ fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
         engine.image_labels(image).await
     })??;
     match labels.get(stack_label::STACK_LABEL) {
-        Some(text) => stack_label::parse(image, text),
+        Some(text) => stack_label::parse(text).map_err(|source| HostError::BadBaseStack {
+            image: image.to_owned(),
+            source,
+        }),
         None => {
             warn(format!(
                 "base image `{image}` has no `{}` label; starting a new stack",
