@@ -136,3 +136,24 @@ fn subdirectories_are_skipped_not_counted() {
     assert_eq!(stack.entries.len(), 1);
     assert_eq!(stack.skipped[0].0, "notes");
 }
+
+#[test]
+fn a_stack_from_records_orders_and_names_them_as_a_directory_would() {
+    let records = ["base", "web/app"].map(|project| Record {
+        project: project.into(),
+        ..Record::default()
+    });
+    let stack = Stack::from_records("label io.waybill.stack", records).unwrap();
+    let names: Vec<_> = stack
+        .images()
+        .map(|(e, r)| (e.position, e.file_name.as_str(), r.project.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (Some(1), "0001-base.json", "base"),
+            (Some(2), "0002-web-app.json", "web/app")
+        ]
+    );
+    assert!(Stack::from_records("label", Vec::new()).is_err());
+}
