@@ -157,3 +157,18 @@ fn a_stack_from_records_orders_and_names_them_as_a_directory_would() {
     );
     assert!(Stack::from_records("label", Vec::new()).is_err());
 }
+
+#[test]
+fn stack_errors_do_not_name_the_container_tool() {
+    // The host reads stacks too: advice about `container`'s options is
+    // the container side's to add.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Stack::load(&dir.path().join("nope")).unwrap_err();
+    let empty = Stack::load(dir.path()).unwrap_err();
+    for error in [missing, empty] {
+        let text = error.to_string();
+        for word in ["--meta-dir", "CONTAINER_META_DIR", "container record"] {
+            assert!(!text.contains(word), "{text}");
+        }
+    }
+}
