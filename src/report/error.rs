@@ -13,6 +13,8 @@ pub enum ReportError {
     TooLarge { size: usize },
     #[error("examine report is not valid JSON: {0}")]
     NotJson(serde_json::Error),
+    #[error("examine report must be a JSON object, found {found}")]
+    NotAnObject { found: &'static str },
     #[error("output has no `report_version`: not a waybill examine report")]
     NoVersion,
     #[error("examine report has `report_version` {found}, expected a whole number")]

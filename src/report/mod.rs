@@ -88,6 +88,16 @@ impl Report {
         if bytes.len() > MAX_REPORT_BYTES {
             return Err(ReportError::TooLarge { size: bytes.len() });
         }
+        if !bytes.trim_ascii_start().starts_with(b"{") {
+            // Derived readers also take an array for a struct: say what
+            // it is instead.
+            return Err(match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(other) => ReportError::NotAnObject {
+                    found: crate::record::json_kind(&other),
+                },
+                Err(e) => ReportError::NotJson(e),
+            });
+        }
         /// Only the version; every other member is skipped unread.
         #[derive(Deserialize)]
         struct Version {

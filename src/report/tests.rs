@@ -113,6 +113,11 @@ fn output_without_a_version_or_not_json_is_not_a_report() {
     assert!(matches!(err, ReportError::NotJson(_)), "{err:?}");
     let err = Report::from_json(b"").unwrap_err();
     assert!(matches!(err, ReportError::NotJson(_)), "{err:?}");
+    let err = Report::from_json(b"[1, {}, [], [], [], []]").unwrap_err();
+    assert!(
+        matches!(err, ReportError::NotAnObject { found: "an array" }),
+        "{err:?}"
+    );
     let err = Report::from_json(br#"{"report_version": "1"}"#).unwrap_err();
     assert!(matches!(err, ReportError::BadVersion { .. }), "{err:?}");
 }
