@@ -114,6 +114,7 @@ impl ContainerError {
             | ContainerError::Stack(StackError::NotADirectory { .. })
             | ContainerError::Stack(StackError::SymlinkLoop { .. })
             | ContainerError::Stack(StackError::Empty { .. })
+            | ContainerError::Stack(StackError::NoRecords { .. })
             | ContainerError::ReadRecordFile { .. } => exit::NOINPUT,
             ContainerError::BadRecords { .. } | ContainerError::InvalidRecord { .. } => {
                 exit::DATAERR

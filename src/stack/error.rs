@@ -21,6 +21,9 @@ pub enum StackError {
     Unreadable { dir: PathBuf, source: io::Error },
     #[error("metadata directory `{}` holds no image records", dir.display())]
     Empty { dir: PathBuf },
+    /// [`super::Stack::from_records`] was given none.
+    #[error("{} holds no image records", origin.display())]
+    NoRecords { origin: PathBuf },
 }
 
 impl StackError {

@@ -141,7 +141,7 @@ impl Stack {
             })
             .collect();
         if entries.is_empty() {
-            return Err(StackError::Empty { dir });
+            return Err(StackError::NoRecords { origin: dir });
         }
         Ok(Stack {
             dir,

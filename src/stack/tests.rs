@@ -155,7 +155,11 @@ fn a_stack_from_records_orders_and_names_them_as_a_directory_would() {
             (Some(2), "0002-web-app.json", "web/app")
         ]
     );
-    assert!(Stack::from_records("label", Vec::new()).is_err());
+    let none = Stack::from_records("label `io.waybill.stack`", Vec::new()).unwrap_err();
+    assert_eq!(
+        none.to_string(),
+        "label `io.waybill.stack` holds no image records"
+    );
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The Docker engine, behind one wall: the only module tree in the crate
 //! that imports bollard.
 //!
-//! [`connect`] reaches an engine and negotiates the API version so old
+//! `connect.rs` reaches an engine and negotiates the API version so old
 //! engines work; each kind of object the engine holds has its own file
-//! ([`images`] for now; containers, exec, archive and events join it).
-//! Engine errors are turned into domain outcomes in [`error`]: a 404 is
+//! (`images.rs` for now; containers, exec, archive and events join it).
+//! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
 //! "no such" object of the kind asked about, a failed connection is
 //! "engine unreachable". Callers see only [`Engine`] and [`EngineError`],
 //! never a bollard type. It knows nothing about records.

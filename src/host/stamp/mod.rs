@@ -103,7 +103,7 @@ fn stamp(args: &Request, env: &Env, clock: &dyn Clock) -> Result<Stamped, HostEr
     })
 }
 
-/// [`stamp`] with the git facts from `read_git`: the seam that lets
+/// `stamp` with the git facts from `read_git`: the seam that lets
 /// tests stamp many records without making a repository for each.
 pub fn stamp_with(
     args: &Request,
