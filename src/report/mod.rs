@@ -66,7 +66,8 @@ pub struct ImageRef {
 pub struct ImageReport {
     pub position: Option<u32>,
     pub file: String,
-    /// Read back through the record reader, with all its checks.
+    /// Read back through [`Record::from_slice`], with all its checks.
+    #[serde(deserialize_with = "record_through_the_gate")]
     pub record: Record,
 }
 
@@ -121,6 +122,19 @@ impl Report {
         }
         serde_json::from_slice(bytes).map_err(ReportError::Invalid)
     }
+}
+
+/// Reads a reported record through [`Record::from_slice`], the gate
+/// every record file passes: its size limit too, which `Record`'s own
+/// `Deserialize` cannot see (it is given values, not bytes). Positions
+/// are left to the report's parser, which knows where in the report the
+/// record sits.
+fn record_through_the_gate<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Record, D::Error> {
+    let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+    Record::from_slice(raw.get().as_bytes())
+        .map_err(|e| serde::de::Error::custom(format_args!("record: {}", e.reason())))
 }
 
 #[cfg(test)]

@@ -161,3 +161,13 @@ fn an_oversized_report_is_refused_before_parsing() {
     let err = Report::from_json(&bytes).unwrap_err();
     assert!(matches!(err, ReportError::TooLarge { .. }), "{err:?}");
 }
+
+#[test]
+fn a_reported_record_over_the_record_size_limit_is_refused() {
+    let big = "x".repeat(crate::record::MAX_RECORD_BYTES as usize);
+    let bytes = with(&report(), |v| {
+        v["images"][0]["record"]["future_field"] = json!(big)
+    });
+    let err = Report::from_json(&bytes).unwrap_err().to_string();
+    assert!(err.contains("over the 1 MiB limit"), "{err}");
+}
