@@ -10,8 +10,8 @@
 //! The `container` side never depends on the `host` side: a build with
 //! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
 //! Both programs share the small modules that print ([`output`]), make
-//! untrusted text safe to show ([`safe_text`]) and read Prometheus text
-//! ([`prometheus`]).
+//! untrusted text safe to show ([`safe_text`]), read Prometheus text
+//! ([`prometheus`]) and model and render the examine report ([`report`]).
 
 pub mod container;
 pub mod exit;
@@ -19,6 +19,7 @@ pub mod files;
 pub mod output;
 pub mod prometheus;
 pub mod record;
+pub mod report;
 pub mod safe_text;
 pub mod stack;
 

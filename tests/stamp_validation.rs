@@ -597,7 +597,7 @@ proptest! {
             Err(_) => return Ok(()),
         };
         let env: Env = [("SOURCE_DATE_EPOCH", inputs.epoch.as_str())].into_iter().collect();
-        match waybill::host::stamp::stamp_with(&args, &env, &FixedClock, |_| Ok(git_facts())) {
+        match waybill::host::stamp::stamp_with(&args.request(), &env, &FixedClock, |_| Ok(git_facts())) {
             Ok(stamped) => assert_fileable(&stamped.record, &stamped.text)?,
             Err(e) => prop_assert!(
                 [64, 65].contains(&e.exit_code()),

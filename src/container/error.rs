@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContainerError {
-    #[error(transparent)]
+    /// The stack's own message, with what a `container` user can do.
+    #[error("{0}{hint}", hint = stack_hint(.0))]
     Stack(#[from] StackError),
 
     #[error("{count} malformed record(s) in `{}`; the report above shows every good one", dir.display())]
@@ -91,6 +92,19 @@ pub enum ContainerError {
     },
 }
 
+/// The advice `container` adds to a stack error: the stack layer does
+/// not know how its directory was chosen, or how records are filed.
+fn stack_hint(error: &StackError) -> &'static str {
+    match error {
+        StackError::Missing { .. } => {
+            "; is this a waybill image? (set --meta-dir or CONTAINER_META_DIR to read another \
+             directory)"
+        }
+        StackError::Empty { .. } => "; file one at build time with `container record FILE`",
+        _ => "",
+    }
+}
+
 impl ContainerError {
     /// The one place that decides the tool's exit codes.
     pub fn exit_code(&self) -> u8 {
@@ -100,6 +114,7 @@ impl ContainerError {
             | ContainerError::Stack(StackError::NotADirectory { .. })
             | ContainerError::Stack(StackError::SymlinkLoop { .. })
             | ContainerError::Stack(StackError::Empty { .. })
+            | ContainerError::Stack(StackError::NoRecords { .. })
             | ContainerError::ReadRecordFile { .. } => exit::NOINPUT,
             ContainerError::BadRecords { .. } | ContainerError::InvalidRecord { .. } => {
                 exit::DATAERR
@@ -119,5 +134,26 @@ impl ContainerError {
             }
             ContainerError::Output(_) => exit::IOERR,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_adds_its_own_advice_to_stack_errors() {
+        let missing = ContainerError::from(StackError::Missing { dir: "/m".into() });
+        assert_eq!(
+            missing.to_string(),
+            "metadata directory `/m` does not exist; is this a waybill image? (set --meta-dir \
+             or CONTAINER_META_DIR to read another directory)"
+        );
+        let empty = ContainerError::from(StackError::Empty { dir: "/m".into() });
+        assert_eq!(
+            empty.to_string(),
+            "metadata directory `/m` holds no image records; file one at build time with \
+             `container record FILE`"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! `--all` every record oldest first. Bad records are named on stderr and
 //! make the exit code 65, but never hide the good ones.
 
-use super::report::warn_about;
+use super::problems::warn_about;
 use super::{ContainerError, Context};
 use crate::exit;
 use crate::record::Record;
@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, all: bool) -> Result<u8, ContainerError> {
             None => print_json(&serde_json::Map::new())?,
         }
     }
-    let outcome = super::report::fail_on_bad_records(&stack).map(|()| exit::OK);
+    let outcome = super::problems::fail_on_bad_records(&stack).map(|()| exit::OK);
     // The process exits next: freeing every record one by one would cost
     // more than a tenth of the command's time (docs/benchmarks.md).
     std::mem::forget(stack);

@@ -13,7 +13,7 @@ pub mod examine;
 pub mod filing;
 pub mod metadata;
 pub mod passwd;
-pub mod report;
+pub mod problems;
 pub mod runtime;
 pub mod start;
 pub mod state;

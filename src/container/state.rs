@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 
 use crate::files::{atomic, lock, read, FileError};
 use crate::record::Action;
+/// The result types live with the report that shows them; the state
+/// file stores them as they are.
+pub use crate::report::{ActionResult, Outcome};
 
 /// The default state directory inside a container.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/waybill";
@@ -93,41 +96,6 @@ pub enum StateError {
 
     #[error("start_count is already {count}, the most it can hold; this start is not counted")]
     StartCountFull { count: u64 },
-}
-
-/// How the latest run of an action ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionResult {
-    /// Epoch seconds when it finished.
-    pub at: i64,
-    pub outcome: Outcome,
-    /// The exit code `container` reported for it.
-    pub exit_code: u8,
-    pub duration_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The method exited 0.
-    Ok,
-    /// The method exited non-zero, or its output was rejected.
-    Failed,
-    /// The method ran past its timeout and was killed.
-    TimedOut,
-    /// The method was killed by a signal.
-    Killed,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Failed => "failed",
-            Outcome::TimedOut => "timed out",
-            Outcome::Killed => "killed",
-        }
-    }
 }
 
 /// The state directory of one container.

@@ -88,8 +88,11 @@ pub enum HostError {
     #[error(transparent)]
     Engine(#[from] EngineError),
 
-    #[error("base image `{image}` has a malformed `io.waybill.stack` label: {reason}")]
-    BadBaseStack { image: String, reason: String },
+    #[error("base image `{image}` has a malformed `io.waybill.stack` label: {source}")]
+    BadBaseStack {
+        image: String,
+        source: crate::record::stack_label::StackLabelError,
+    },
 
     #[error("failed to write `{}`: {source}", path.display())]
     WriteOutput { path: PathBuf, source: FileError },

@@ -9,6 +9,7 @@
 //! never reads the process environment directly (see [`mod@env`]).
 
 pub mod cli;
+pub mod cmd;
 pub mod engine;
 pub mod env;
 mod error;
@@ -18,12 +19,27 @@ pub use error::HostError;
 
 use cli::{Cli, Command};
 use env::Env;
-use std::future::Future;
 
 /// Runs one `waybill` command and returns its exit code.
+///
+/// The process's one async runtime is made here and nowhere else: code
+/// below is async where it talks to an engine and never builds a runtime
+/// of its own, so it can also be called from inside another runtime (a
+/// server's) without panicking.
 pub fn run(cli: Cli, env: &Env) -> Result<u8, HostError> {
+    // One thread is enough: the work is waiting on engines, and futures
+    // waiting on several at once need no more threads to overlap.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(HostError::Runtime)?;
+    runtime.block_on(dispatch(cli, env))
+}
+
+/// Hands each command to its file in [`cmd`].
+async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
     match cli.command {
-        Command::Stamp(args) => stamp::run(&args, env, &stamp::build_time::SystemClock),
+        Command::Stamp(args) => cmd::stamp::run(args, env).await,
     }
 }
 
@@ -34,14 +50,4 @@ pub fn warn(message: impl std::fmt::Display) {
         "waybill: warning: {}",
         crate::safe_text::Escaped(message)
     ));
-}
-
-/// Runs `future` to completion on a runtime made for the purpose, for the
-/// synchronous commands that need the engine now and then.
-pub fn block_on<F: Future>(future: F) -> Result<F::Output, HostError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(HostError::Runtime)?;
-    Ok(runtime.block_on(future))
 }

@@ -32,6 +32,20 @@ pub(super) fn read<'de, D: Deserializer<'de>>(
     deserializer.deserialize_map(RecordVisitor { failed })
 }
 
+/// A record nested in other JSON (the examine report read back by the
+/// host) passes the same field-by-field reader and the same checks as a
+/// record file; errors name the field. The whole-file limits (size,
+/// UTF-8) are the enclosing reader's.
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Record, D::Error> {
+        let failed = Cell::new(None);
+        read(deserializer, &failed).map_err(|e| match failed.get() {
+            Some(field) => D::Error::custom(format_args!("field `{field}`: {e}")),
+            None => e,
+        })
+    }
+}
+
 struct RecordVisitor<'a> {
     failed: &'a Cell<Option<&'static str>>,
 }

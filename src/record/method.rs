@@ -4,7 +4,7 @@
 //! spaces; write an array when the method needs arguments. Neither may
 //! hold a NUL byte, which exec cannot pass.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::fmt;
 
@@ -105,6 +105,15 @@ impl Serialize for Method {
             Method::Path(path) => serializer.serialize_str(path),
             Method::Argv(argv) => argv.serialize(serializer),
         }
+    }
+}
+
+/// For a method read on its own (the examine report's effective
+/// methods); inside a record, the record reader reads methods itself.
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Method, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Method::from_json(&value).map_err(serde::de::Error::custom)
     }
 }
 

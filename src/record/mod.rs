@@ -19,6 +19,7 @@ mod file;
 mod fill;
 pub mod limits;
 mod method;
+pub mod stack_label;
 mod value;
 
 pub use action::Action;

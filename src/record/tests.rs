@@ -215,3 +215,32 @@ fn null_means_not_set() {
     let record = Record::from_slice(br#"{"project":"x","start_method":null}"#).unwrap();
     assert_eq!(record.start_method, None);
 }
+
+#[test]
+fn records_nested_in_other_json_pass_the_same_checks_naming_the_field() {
+    let ok: Vec<Record> =
+        serde_json::from_str(r#"[{"project":"a","update_method":["/u","-x"]}]"#).unwrap();
+    assert_eq!(ok[0].project, "a");
+    for (text, expect) in [
+        (r#"[{"project":""}]"#, "field `project`: must not be empty"),
+        (
+            r#"[{"project":"a","update_timeout":0}]"#,
+            "field `update_timeout`: expected a whole number of seconds above 0",
+        ),
+        (
+            r#"[{"project":"a","project":"b"}]"#,
+            "duplicate key `project`",
+        ),
+        (r#"[{"image_name":"a"}]"#, "record has no `project` field"),
+    ] {
+        let err = serde_json::from_str::<Vec<Record>>(text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{text}: {err}");
+    }
+    // A value given as a tree, not text, is read the same way.
+    let err = serde_json::from_value::<Record>(serde_json::json!({"project": 5}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("field `project`: invalid type"), "{err}");
+}

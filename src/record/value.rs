@@ -230,6 +230,10 @@ mod tests {
         );
         let err = read(&deep).unwrap_err().to_string();
         assert!(err.contains("nested deeper than 64 levels"), "{err}");
-        assert!(err.len() < 64 * (KEY_CHARS_SHOWN + 8) + 200, "{}", err.len());
+        assert!(
+            err.len() < 64 * (KEY_CHARS_SHOWN + 8) + 200,
+            "{}",
+            err.len()
+        );
     }
 }

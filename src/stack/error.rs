@@ -1,4 +1,8 @@
 //! Why the metadata directory, or one file in it, could not be used.
+//!
+//! Messages speak of directories and records only: how the caller was
+//! told which directory to read (`container --meta-dir`, an environment
+//! variable, an image on the host) is the caller's to add.
 
 use crate::record::RecordError;
 use std::io;
@@ -7,11 +11,7 @@ use std::path::{Path, PathBuf};
 /// The metadata directory as a whole cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
-    #[error(
-        "metadata directory `{}` does not exist; is this a waybill image? \
-         (set --meta-dir or CONTAINER_META_DIR to read another directory)",
-        dir.display()
-    )]
+    #[error("metadata directory `{}` does not exist", dir.display())]
     Missing { dir: PathBuf },
     #[error("metadata path `{}` is not a directory", dir.display())]
     NotADirectory { dir: PathBuf },
@@ -19,12 +19,11 @@ pub enum StackError {
     SymlinkLoop { dir: PathBuf },
     #[error("failed to read metadata directory `{}`: {source}", dir.display())]
     Unreadable { dir: PathBuf, source: io::Error },
-    #[error(
-        "metadata directory `{}` holds no image records; \
-         file one at build time with `container record FILE`",
-        dir.display()
-    )]
+    #[error("metadata directory `{}` holds no image records", dir.display())]
     Empty { dir: PathBuf },
+    /// [`super::Stack::from_records`] was given none.
+    #[error("{} holds no image records", origin.display())]
+    NoRecords { origin: PathBuf },
 }
 
 impl StackError {

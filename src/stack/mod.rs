@@ -114,6 +114,42 @@ impl Stack {
         })
     }
 
+    /// A stack of records that come from somewhere other than a metadata
+    /// directory (an image's `io.waybill.stack` label, a report read back
+    /// from a container), oldest first. Each gets the position and file
+    /// name it would have in a directory; `origin` stands in for the
+    /// directory in paths and messages.
+    pub fn from_records(
+        origin: impl Into<PathBuf>,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<Stack, StackError> {
+        let dir = origin.into();
+        let entries: Vec<Entry> = records
+            .into_iter()
+            .enumerate()
+            .map(|(index, record)| {
+                // Past u32::MAX records the position is unknown, as for
+                // a file without one; order is still the given order.
+                let position = u32::try_from(index + 1).ok();
+                let file_name = record_file_name(position.unwrap_or(u32::MAX), &record.project);
+                Entry {
+                    path: dir.join(&file_name),
+                    file_name,
+                    position,
+                    outcome: Ok(record),
+                }
+            })
+            .collect();
+        if entries.is_empty() {
+            return Err(StackError::NoRecords { origin: dir });
+        }
+        Ok(Stack {
+            dir,
+            entries,
+            skipped: Vec::new(),
+        })
+    }
+
     /// The records that parsed, oldest first, with their entries.
     pub fn images(&self) -> impl DoubleEndedIterator<Item = (&Entry, &Record)> {
         self.entries

@@ -136,3 +136,43 @@ fn subdirectories_are_skipped_not_counted() {
     assert_eq!(stack.entries.len(), 1);
     assert_eq!(stack.skipped[0].0, "notes");
 }
+
+#[test]
+fn a_stack_from_records_orders_and_names_them_as_a_directory_would() {
+    let records = ["base", "web/app"].map(|project| Record {
+        project: project.into(),
+        ..Record::default()
+    });
+    let stack = Stack::from_records("label io.waybill.stack", records).unwrap();
+    let names: Vec<_> = stack
+        .images()
+        .map(|(e, r)| (e.position, e.file_name.as_str(), r.project.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (Some(1), "0001-base.json", "base"),
+            (Some(2), "0002-web-app.json", "web/app")
+        ]
+    );
+    let none = Stack::from_records("label `io.waybill.stack`", Vec::new()).unwrap_err();
+    assert_eq!(
+        none.to_string(),
+        "label `io.waybill.stack` holds no image records"
+    );
+}
+
+#[test]
+fn stack_errors_do_not_name_the_container_tool() {
+    // The host reads stacks too: advice about `container`'s options is
+    // the container side's to add.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Stack::load(&dir.path().join("nope")).unwrap_err();
+    let empty = Stack::load(dir.path()).unwrap_err();
+    for error in [missing, empty] {
+        let text = error.to_string();
+        for word in ["--meta-dir", "CONTAINER_META_DIR", "container record"] {
+            assert!(!text.contains(word), "{text}");
+        }
+    }
+}

@@ -13,7 +13,7 @@
 use crate::record::Record;
 use chrono::{DateTime, SecondsFormat};
 
-use super::stack_label::{RECORD_LABEL, STACK_LABEL};
+use crate::record::stack_label::{RECORD_LABEL, STACK_LABEL};
 
 /// One fact, under its label key and its build-argument name.
 struct Fact {

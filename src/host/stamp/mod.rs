@@ -26,24 +26,25 @@ pub mod labels;
 pub mod method_arg;
 pub mod output;
 pub mod record_file;
+mod request;
 pub mod source_url;
-pub mod stack_label;
 pub mod user_metadata;
 
-use crate::host::cli::{Format, StampArgs};
+pub use request::{Methods, Request, StampFormat};
+
 use crate::host::engine::Engine;
 use crate::host::env::Env;
 use crate::host::error::HostError;
-use crate::host::{block_on, warn};
-use crate::record::{Record, SCHEMA_VERSION};
+use crate::host::warn;
+use crate::record::{stack_label, Record, SCHEMA_VERSION};
 use build_time::Clock;
 use ci::CiFacts;
 use git::GitFacts;
 
 /// Runs `waybill stamp` and returns the exit code.
-pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostError> {
+pub async fn run(args: &Request, env: &Env, clock: &dyn Clock) -> Result<u8, HostError> {
     let record = match &args.record {
-        Some(path) if args.format == Format::Json => {
+        Some(path) if args.format == StampFormat::Json => {
             return Err(HostError::RecordAsJson { path: path.clone() })
         }
         Some(path)
@@ -57,7 +58,7 @@ pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostErr
         Some(path) => record_file::read(path)?,
         None => {
             let stamped = stamp(args, env, clock)?;
-            if args.format == Format::Json {
+            if args.format == StampFormat::Json {
                 if let Some(image) = &args.from {
                     warn(format!(
                         "--from `{image}` is only used by --format labels and build-args; ignored"
@@ -72,12 +73,12 @@ pub fn run(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<u8, HostErr
     };
 
     let base = match &args.from {
-        Some(image) => base_stack(image)?,
+        Some(image) => base_stack(image).await?,
         None => Vec::new(),
     };
     let stack = stack_label::render(&base, &record);
     let own = stack_label::render_record(&record);
-    let text = if args.format == Format::Labels {
+    let text = if args.format == StampFormat::Labels {
         labels::labels(&record, &stack, &own)
     } else {
         labels::build_args(&record, &stack, &own)
@@ -96,19 +97,19 @@ pub struct Stamped {
 
 /// A new record, from git, the CI environment, the clock (or
 /// `SOURCE_DATE_EPOCH`) and the flags.
-fn stamp(args: &StampArgs, env: &Env, clock: &dyn Clock) -> Result<Stamped, HostError> {
+fn stamp(args: &Request, env: &Env, clock: &dyn Clock) -> Result<Stamped, HostError> {
     stamp_with(args, env, clock, |args| {
         git::read(&args.repo, args.output.as_deref())
     })
 }
 
-/// [`stamp`] with the git facts from `read_git`: the seam that lets
+/// `stamp` with the git facts from `read_git`: the seam that lets
 /// tests stamp many records without making a repository for each.
 pub fn stamp_with(
-    args: &StampArgs,
+    args: &Request,
     env: &Env,
     clock: &dyn Clock,
-    read_git: impl FnOnce(&StampArgs) -> Result<GitFacts, HostError>,
+    read_git: impl FnOnce(&Request) -> Result<GitFacts, HostError>,
 ) -> Result<Stamped, HostError> {
     // clap requires --project without --record; this keeps a change to
     // the flags from turning into a panic.
@@ -144,7 +145,7 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 /// The record from git, CI and the flags; build time and user metadata
 /// are added by the caller.
-pub fn assemble(args: &StampArgs, project: &str, git: &GitFacts, ci: Option<&CiFacts>) -> Record {
+pub fn assemble(args: &Request, project: &str, git: &GitFacts, ci: Option<&CiFacts>) -> Record {
     let ci_tag = ci.and_then(|c| c.tag.clone());
     let mut tags = git.tags.clone();
     // Shallow CI clones often fetch no tags; the CI system still knows
@@ -214,13 +215,14 @@ fn sha_mismatch(ci: &CiFacts, git: &GitFacts) -> Option<String> {
 
 /// The records of `image`'s `io.waybill.stack` label; empty, with a
 /// warning, when it has none.
-fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
-    let labels = block_on(async {
-        let engine = Engine::connect().await?;
-        engine.image_labels(image).await
-    })??;
+async fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
+    let engine = Engine::connect().await?;
+    let labels = engine.image_labels(image).await?;
     match labels.get(stack_label::STACK_LABEL) {
-        Some(text) => stack_label::parse(image, text),
+        Some(text) => stack_label::parse(text).map_err(|source| HostError::BadBaseStack {
+            image: image.to_owned(),
+            source,
+        }),
         None => {
             warn(format!(
                 "base image `{image}` has no `{}` label; starting a new stack",
@@ -228,5 +230,40 @@ fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
             ));
             Ok(Vec::new())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `--from` once built a runtime of its own for each
+    /// engine call, which panics when the caller is already inside one
+    /// (a server calling shared code). Whatever the engine says (no such
+    /// image, or no engine at all), it must come back as an error.
+    #[tokio::test]
+    async fn stamping_with_a_base_image_runs_inside_the_callers_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("record.json");
+        std::fs::write(&record, r#"{"project": "demo"}"#).unwrap();
+        let request = Request {
+            project: None,
+            image_name: None,
+            tags: Vec::new(),
+            repo: ".".into(),
+            methods: Methods::default(),
+            validate: false,
+            meta: Vec::new(),
+            meta_json: None,
+            format: StampFormat::Labels,
+            output: Some(dir.path().join("labels")),
+            from: Some("waybill-test/no-such-image:never".into()),
+            record: Some(record),
+        };
+        let env = Env::default();
+        let error = run(&request, &env, &build_time::SystemClock)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, HostError::Engine(_)), "{error:?}");
     }
 }

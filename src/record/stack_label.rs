@@ -3,46 +3,57 @@
 //!
 //! A derived image's stack is its base image's stack followed by its own
 //! record, so `docker inspect` on any image shows its whole ancestry
-//! without running it. This module parses and renders the label value;
-//! reading it from an image is [`crate::host::engine`], and the records
-//! themselves are [`crate::record`] (the only record format).
+//! without running it. This module parses and renders the label value,
+//! for stamping (which extends a base image's stack) and for discovery
+//! (which reads it); reading labels from an image is the host's engine
+//! layer, and the records themselves are [`crate::record`].
 
-use crate::host::error::HostError;
-use crate::record::{json_kind, Record};
+use super::{json_kind, Record, RecordError};
 use serde_json::value::RawValue;
 use serde_json::Value;
+
+/// Why a stack label's value could not be read. The caller names the
+/// image or container the label came from.
+#[derive(Debug, thiserror::Error)]
+pub enum StackLabelError {
+    #[error("not valid JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("expected a JSON array, found {found}")]
+    NotAnArray { found: &'static str },
+    /// `index` counts from 1, oldest first.
+    #[error("record {index}: {source}")]
+    Record { index: usize, source: RecordError },
+}
 
 /// The label holding the ancestry's records.
 pub const STACK_LABEL: &str = "io.waybill.stack";
 /// The label holding this image's own record.
 pub const RECORD_LABEL: &str = "io.waybill.record";
 
-/// Parses a base image's stack label, validating every record as
-/// `container` would; `image` names the image in errors.
+/// Parses a stack label, validating every record as `container` would.
 ///
 /// Each record is cut from the label's text as it is and read by
 /// [`Record::from_slice`], the same gate as a record file, rather than
 /// from a parsed JSON tree: parsing into a tree would already have
 /// dropped a duplicate key without a word.
-pub fn parse(image: &str, text: &str) -> Result<Vec<Record>, HostError> {
-    let bad = |reason: String| HostError::BadBaseStack {
-        image: image.to_owned(),
-        reason,
-    };
+pub fn parse(text: &str) -> Result<Vec<Record>, StackLabelError> {
     if !text.trim_start().starts_with('[') {
-        return Err(bad(match serde_json::from_str::<Value>(text) {
-            Ok(other) => format!("expected a JSON array, found {}", json_kind(&other)),
-            Err(e) => format!("not valid JSON: {e}"),
-        }));
+        return Err(match serde_json::from_str::<Value>(text) {
+            Ok(other) => StackLabelError::NotAnArray {
+                found: json_kind(&other),
+            },
+            Err(e) => StackLabelError::NotJson(e),
+        });
     }
-    let items: Vec<&RawValue> =
-        serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(StackLabelError::NotJson)?;
     items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            Record::from_slice(item.get().as_bytes())
-                .map_err(|e| bad(format!("record {}: {e}", i + 1)))
+            Record::from_slice(item.get().as_bytes()).map_err(|source| StackLabelError::Record {
+                index: i + 1,
+                source,
+            })
         })
         .collect()
 }
@@ -78,20 +89,20 @@ mod tests {
     fn stack_round_trips_and_appends_this_record_last() {
         let text = render(&[record("base")], &record("web"));
         assert!(!text.contains('\n'));
-        let parsed = parse("img", &text).unwrap();
+        let parsed = parse(&text).unwrap();
         let projects: Vec<_> = parsed.iter().map(|r| r.project.as_str()).collect();
         assert_eq!(projects, ["base", "web"]);
     }
 
     #[test]
     fn unknown_fields_of_base_records_survive() {
-        let parsed = parse("img", r#"[{"project":"base","future_field":[1,2]}]"#).unwrap();
+        let parsed = parse(r#"[{"project":"base","future_field":[1,2]}]"#).unwrap();
         let text = render(&parsed, &record("web"));
         assert!(text.contains(r#""future_field":[1,2]"#), "{text}");
     }
 
     #[test]
-    fn malformed_stacks_name_the_image_and_the_record() {
+    fn malformed_stacks_name_the_record() {
         for (bad, expect) in [
             ("{", "not valid JSON"),
             (r#"{"project":"x"}"#, "expected a JSON array"),
@@ -112,8 +123,7 @@ mod tests {
                 "record 2: duplicate key `project`",
             ),
         ] {
-            let err = parse("registry/base:1", bad).unwrap_err().to_string();
-            assert!(err.contains("`registry/base:1`"), "{err}");
+            let err = parse(bad).unwrap_err().to_string();
             assert!(err.contains(expect), "{err}");
         }
     }

@@ -1,0 +1,6 @@
+//! One file per `waybill` command: its arguments (clap derive) and the
+//! glue that hands them to the code doing the work. The top-level
+//! [`super::cli::Cli`] names each command's arguments from here; nothing
+//! that does the work imports this module.
+
+pub mod stamp;

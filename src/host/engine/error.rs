@@ -1,0 +1,146 @@
+//! What went wrong talking to an engine, in the caller's terms.
+//!
+//! Every engine call names the kind of object it was about, so a 404
+//! says which thing is missing: a removed container is not a missing
+//! image, and an exec instance that is gone is neither. Nothing outside
+//! [`super`] sees a bollard error except as the source of
+//! [`EngineError::Api`].
+
+use bollard::errors::Error as BollardError;
+use std::fmt;
+
+/// The kind of engine object an operation was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Image,
+    Container,
+    /// An exec instance inside a container.
+    Exec,
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObjectKind::Image => "image",
+            ObjectKind::Container => "container",
+            ObjectKind::Exec => "exec instance",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "cannot reach the Docker engine: {reason}; is it running, and may this user \
+         use its socket (or DOCKER_HOST)?"
+    )]
+    Unreachable { reason: String },
+
+    /// The engine answered 404 about `name`, an object of `kind`.
+    #[error("{}", not_found(*kind, name))]
+    NotFound { kind: ObjectKind, name: String },
+
+    #[error("the Docker engine refused to {operation} {kind} `{name}`: {source}")]
+    Api {
+        operation: &'static str,
+        kind: ObjectKind,
+        name: String,
+        source: BollardError,
+    },
+}
+
+/// What a 404 means for each kind, with what the user can do about it.
+fn not_found(kind: ObjectKind, name: &str) -> String {
+    match kind {
+        ObjectKind::Image => {
+            format!("no such image `{name}` in the Docker engine (pull or build it first)")
+        }
+        ObjectKind::Container => {
+            format!("no such container `{name}` in the Docker engine (it may have been removed)")
+        }
+        ObjectKind::Exec => format!(
+            "exec instance `{name}` is gone from the Docker engine (its container may have \
+             stopped or been removed)"
+        ),
+    }
+}
+
+/// Turns a bollard error from `operation` on the `kind` object `name`
+/// into its domain outcome.
+pub(super) fn classify(
+    error: BollardError,
+    operation: &'static str,
+    kind: ObjectKind,
+    name: &str,
+) -> EngineError {
+    match error {
+        BollardError::DockerResponseServerError {
+            status_code: 404, ..
+        } => EngineError::NotFound {
+            kind,
+            name: name.to_owned(),
+        },
+        BollardError::IOError { .. }
+        | BollardError::HyperResponseError { .. }
+        | BollardError::HyperLegacyError { .. }
+        | BollardError::SocketNotFoundError(_)
+        | BollardError::RequestTimeoutError => EngineError::Unreachable {
+            reason: error.to_string(),
+        },
+        source => EngineError::Api {
+            operation,
+            kind,
+            name: name.to_owned(),
+            source,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found_error() -> BollardError {
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            message: "No such object".into(),
+        }
+    }
+
+    #[test]
+    fn a_404_names_the_kind_of_object_that_is_missing() {
+        let image = classify(not_found_error(), "inspect", ObjectKind::Image, "base:1");
+        assert_eq!(
+            image.to_string(),
+            "no such image `base:1` in the Docker engine (pull or build it first)"
+        );
+        let container = classify(not_found_error(), "inspect", ObjectKind::Container, "web");
+        assert!(
+            container.to_string().starts_with("no such container `web`"),
+            "{container}"
+        );
+        let exec = classify(not_found_error(), "start", ObjectKind::Exec, "3f2a");
+        assert!(
+            exec.to_string().starts_with("exec instance `3f2a` is gone"),
+            "{exec}"
+        );
+        for error in [image, container, exec] {
+            assert!(matches!(error, EngineError::NotFound { .. }), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn other_refusals_name_the_operation_and_the_object() {
+        let error = BollardError::DockerResponseServerError {
+            status_code: 409,
+            message: "container is paused".into(),
+        };
+        let error = classify(error, "exec in", ObjectKind::Container, "web");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the Docker engine refused to exec in container `web`: "),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The Docker engine, behind one wall: the only module tree in the crate
+//! that imports bollard.
+//!
+//! `connect.rs` reaches an engine and negotiates the API version so old
+//! engines work; each kind of object the engine holds has its own file
+//! (`images.rs` for now; containers, exec, archive and events join it).
+//! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
+//! "no such" object of the kind asked about, a failed connection is
+//! "engine unreachable". Callers see only [`Engine`] and [`EngineError`],
+//! never a bollard type. It knows nothing about records.
+
+mod connect;
+mod error;
+mod images;
+
+pub use error::{EngineError, ObjectKind};
+
+use bollard::Docker;
+
+/// A connection to one Docker engine.
+pub struct Engine {
+    docker: Docker,
+}
