@@ -13,8 +13,9 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label); 66 repository, --meta-json or --record
-missing; 69 Docker engine unreachable or no such image; 73 cannot write
---output. See docs/stamping.md.";
+missing; 69 Docker engine unreachable or no such image; 71 OS error (clock,
+runtime); 73 cannot write --output; 74 reading the repository or writing
+stdout failed. See docs/stamping.md and docs/exit-codes.md.";
 
 /// The flags that build a record from git, the CI environment and the
 /// command line; `--record` takes a finished one instead, so it refuses
@@ -55,6 +56,7 @@ pub enum Command {
     /// `--format labels` prints the same facts as `docker build` labels.
     /// Stamp the record once with `--output`, then print the labels from
     /// that file with `--record`, so both describe the same build.
+    #[command(after_help = AFTER_HELP)]
     Stamp(StampArgs),
 }
 
