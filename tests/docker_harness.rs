@@ -22,7 +22,14 @@ mod deadline;
 fn run_probe(name: &str, ci: Option<&str>) -> (Option<i32>, String) {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
-    cmd.args(["--ignored", "--exact", name, "--test-threads", "1"])
+    // A name ending in `_` selects every probe it prefixes, in order.
+    let exact = if name.ends_with('_') {
+        None
+    } else {
+        Some("--exact")
+    };
+    cmd.args(["--ignored", "--test-threads", "1", name])
+        .args(exact)
         .env(
             "DOCKER_HOST",
             "unix:///nonexistent/waybill-test-no-engine.sock",
@@ -88,6 +95,28 @@ fn a_hung_test_stops_the_test_binary() {
         output.contains("!!!! probe_hangs was still running after 1s"),
         "{output}"
     );
+}
+
+#[test]
+fn a_test_that_ends_in_time_is_no_longer_watched() {
+    // The first probe is watched for 1 s and ends at once; the second
+    // then runs past that second. The watch must have ended with the
+    // first test's thread.
+    let (code, output) = run_probe("probe_in_time_", None);
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("2 passed"), "{output}");
+}
+
+#[test]
+#[ignore = "a probe, run by a_test_that_ends_in_time_is_no_longer_watched"]
+fn probe_in_time_1_watched() {
+    watch_test("probe_in_time_1_watched", Duration::from_secs(1));
+}
+
+#[test]
+#[ignore = "a probe, run by a_test_that_ends_in_time_is_no_longer_watched"]
+fn probe_in_time_2_outlives_the_first_watch() {
+    std::thread::sleep(Duration::from_secs(3));
 }
 
 #[test]
