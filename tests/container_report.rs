@@ -1,6 +1,8 @@
 //! `container --examine`, `--metadata` and `record`, run as the real
 //! binary against metadata directories written by each test.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::fs;
@@ -30,7 +32,7 @@ impl Scratch {
     }
 
     fn container(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_container"));
+        let mut cmd = common::container_cmd();
         cmd.env_clear()
             .env("CONTAINER_META_DIR", self.meta())
             .env("CONTAINER_STATE_DIR", self.dir.path().join("state"))

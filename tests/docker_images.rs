@@ -10,7 +10,7 @@
 //! per test binary and removed when it exits.
 //!
 //! Needs a Docker engine: without one every test prints SKIP, or fails
-//! when CI=true.
+//! when CI is set (tests/docker explains the policy).
 
 #![cfg(feature = "host")]
 

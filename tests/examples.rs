@@ -1,7 +1,8 @@
 //! The README's first command, and the example records it examines, do
 //! what the README says they do.
 
-use assert_cmd::Command;
+mod common;
+
 use std::path::Path;
 
 const EXAMPLE_META_DIR: &str = "examples/blocklist/metadata";
@@ -20,7 +21,7 @@ fn readme_first_command_examines_the_example_stack() {
         .1;
     assert_eq!(args, format!("--meta-dir {EXAMPLE_META_DIR} --examine"));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_container"))
+    let out = common::container_cmd()
         .current_dir(root)
         .env_clear()
         .args(args.split(' '))

@@ -9,7 +9,7 @@
 mod stamp_support;
 
 use serde_json::{json, Value};
-use stamp_support::{container, field, git_in, stamp, Repo, EPOCH};
+use stamp_support::{container, field, git_in, run_tool, stamp, Repo, EPOCH};
 use std::fs;
 
 #[test]
@@ -247,19 +247,23 @@ fn malformed_source_date_epoch_is_a_data_error_naming_the_variable() {
 
 #[test]
 fn repository_owned_by_another_uid_is_still_read() {
-    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    let uid = run_tool(std::process::Command::new("id").arg("-u"));
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         eprintln!("SKIPPED repository_owned_by_another_uid_is_still_read: needs root to chown");
         return;
     }
     let repo = Repo::new();
     let head = repo.head();
-    let chown = std::process::Command::new("chown")
-        .args(["-R", "12345:12345"])
-        .arg(repo.path())
-        .status()
-        .unwrap();
-    assert!(chown.success(), "chown failed");
+    let chown = run_tool(
+        std::process::Command::new("chown")
+            .args(["-R", "12345:12345"])
+            .arg(repo.path()),
+    );
+    assert!(
+        chown.status.success(),
+        "chown failed: {}",
+        String::from_utf8_lossy(&chown.stderr)
+    );
     let record = stamp(repo.path(), &["--project", "demo"], &[]).json();
     assert_eq!(record["gitref"], json!(head));
     assert_eq!(record["git_dirty"], json!(false));

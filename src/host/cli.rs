@@ -11,8 +11,10 @@ use clap::{Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
-refuse); 66 repository, --meta-json or --record missing; 69 Docker engine unreachable or no such image; 73 cannot write
---output. See docs/stamping.md.";
+refuse); 66 repository, --meta-json or --record missing; 69 Docker engine
+unreachable or no such image; 71 OS error (clock, runtime); 73 cannot write
+--output; 74 reading the repository or writing stdout failed.
+See docs/stamping.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -31,6 +33,7 @@ pub enum Command {
     /// `--format labels` prints the same facts as `docker build` labels.
     /// Stamp the record once with `--output`, then print the labels from
     /// that file with `--record`, so both describe the same build.
+    #[command(after_help = AFTER_HELP)]
     Stamp(StampArgs),
 }
 

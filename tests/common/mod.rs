@@ -3,8 +3,19 @@
 //! written by the test, the real `container` binary pointed at it, and
 //! assertions that print the command, stdout and stderr when they fail.
 //!
+//! Every process a test runs has a deadline: assert_cmd commands come
+//! from [`timed`] (or [`container_cmd`], [`waybill_cmd`]) with
+//! `.timeout(PATIENCE)` preset, a [`Background`] process is killed when
+//! it outlives its test, and anything else goes through
+//! [`deadline::output_within`]. A hung binary fails its test instead of
+//! hanging CI.
+//!
 //! Each test binary uses only some of these, hence the `dead_code` allow.
 #![allow(dead_code)]
+
+// tests/docker and tests/stamp_support include this file by path too.
+#[allow(clippy::duplicate_mod)]
+pub mod deadline;
 
 use serde_json::Value;
 use std::fs;
@@ -13,8 +24,27 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// A generous deadline for anything the tests wait on: machines are noisy.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub use deadline::PATIENCE;
+
+/// `program` as an assert_cmd command that is killed, failing the test,
+/// if it runs longer than [`PATIENCE`]. Set a longer `.timeout()` on it
+/// for a run that is meant to take long.
+pub fn timed(program: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(program);
+    cmd.timeout(PATIENCE);
+    cmd
+}
+
+/// The real `container` binary, with the timeout preset.
+pub fn container_cmd() -> assert_cmd::Command {
+    timed(env!("CARGO_BIN_EXE_container"))
+}
+
+/// The real `waybill` binary, with the timeout preset.
+#[cfg(feature = "host")]
+pub fn waybill_cmd() -> assert_cmd::Command {
+    timed(env!("CARGO_BIN_EXE_waybill"))
+}
 
 /// A scratch container: `meta/` for records, `state/` for runtime state,
 /// and room for scripts and marker files.
@@ -73,9 +103,10 @@ impl TestDir {
         Value::from(vec!["/bin/sh".to_string(), path.display().to_string()])
     }
 
-    /// The real `container` binary, pointed at this layout.
+    /// The real `container` binary, pointed at this layout, with the
+    /// timeout preset.
     pub fn container(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_container"));
+        let mut cmd = container_cmd();
         cmd.env("CONTAINER_META_DIR", self.meta_dir())
             .env("CONTAINER_STATE_DIR", self.state_dir())
             .env("TEST_DIR", self.path());
@@ -111,7 +142,9 @@ impl Default for TestDir {
     }
 }
 
-/// A `container` process running in the background.
+/// A `container` process running in the background. Killed when dropped
+/// unfinished (a test that panicked before [`Background::finish`]), so it
+/// never outlives its test.
 pub struct Background {
     pub child: Child,
     pub description: String,
@@ -133,27 +166,66 @@ impl Background {
     /// Waits for it to exit (up to [`PATIENCE`], then kills it and fails).
     pub fn finish(mut self) -> Finished {
         let deadline = Instant::now() + PATIENCE;
-        loop {
+        let exited = loop {
             match self.child.try_wait() {
-                Ok(Some(_)) => break,
+                Ok(Some(_)) => break true,
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
-                _ => {
-                    let _ = self.child.kill();
-                    let output = self.child.wait_with_output().expect("collect output");
-                    panic!(
-                        "{} did not exit within {PATIENCE:?}\n{}",
-                        self.description,
-                        describe(&output)
-                    );
-                }
+                _ => break false,
             }
+        };
+        if !exited {
+            let _ = self.child.kill();
         }
-        let output = self.child.wait_with_output().expect("collect output");
+        let output = self.collect_output();
+        if !exited {
+            panic!(
+                "{} did not exit within {PATIENCE:?}\n{}",
+                self.description,
+                describe(&output)
+            );
+        }
         Finished {
             output,
-            description: self.description,
+            description: self.description.clone(),
+        }
+    }
+
+    /// What `Child::wait_with_output` does, through `&mut`, so that the
+    /// Drop guard stays in place.
+    fn collect_output(&mut self) -> Output {
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let out_pipe = self.child.stdout.take();
+        let err_thread = self.child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut pipe, &mut bytes);
+                bytes
+            })
+        });
+        if let Some(mut pipe) = out_pipe {
+            let _ = std::io::Read::read_to_end(&mut pipe, &mut stdout);
+        }
+        if let Some(thread) = err_thread {
+            stderr = thread.join().unwrap_or_default();
+        }
+        let status = self.child.wait().expect("wait for a background process");
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Still running: its test failed before finishing it.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -1,24 +1,51 @@
 //! The Docker test harness: the real engine, through the docker CLI.
+//! Every test file that needs the engine includes this module (`mod
+//! docker;`), so they all follow one policy:
 //!
-//! It finds out whether an engine answers (with `CI=true` a missing
-//! engine fails the test loudly; elsewhere the test prints SKIP and
-//! passes), names every object uniquely for this run, labels every
-//! container and image `io.waybill.test=1` plus `io.waybill.run=<run id>`,
-//! and removes them: containers and per-test images through Drop guards
-//! (which run on panic too), and everything this process created through
-//! an `atexit` hook, which covers the images shared by all tests of the
-//! binary. It does not mock the engine and does not talk to it through
-//! bollard: the engine is only ever reached the way a user reaches it.
+//! - **Skip or fail.** [`engine_or_skip`] finds out whether an engine
+//!   answers. When `CI` is set to anything non-empty other than `false`
+//!   or `0`, a missing engine fails the test loudly; elsewhere the test
+//!   prints a loud SKIP to the terminal (past the test harness's capture)
+//!   and passes. `CI=false` and `CI=0` are honoured as "not CI" because
+//!   that is how people switch CI behaviour off by hand; no CI system sets
+//!   them. [`prerequisite_or_skip`] applies the same policy to any other
+//!   tool a test needs.
+//! - **Deadlines.** Every docker command runs with a deadline
+//!   ([`COMMAND_DEADLINE`], [`BUILD_DEADLINE`]) and is killed, with its
+//!   process group, past it. Every test that calls [`engine_or_skip`] is
+//!   also watched as a whole: past [`TEST_DEADLINE`] the test binary
+//!   prints what hung and exits (its exit-time cleanup still runs).
+//! - **Labels and names.** Every object is named uniquely for this run
+//!   ([`unique_name`]) and labelled `io.waybill.test=1` plus
+//!   `io.waybill.run=<run id>` ([`label_args`]).
+//! - **Cleanup.** Containers and per-test images go through Drop guards
+//!   (which run on panic too); everything this process created, and
+//!   every container, image, volume and network carrying this run's
+//!   label, is removed by an `atexit` hook when the test binary exits,
+//!   whether its tests passed or not. `.ci/run` sweeps `io.waybill.test=1`
+//!   afterwards for a test binary that was killed outright.
 //!
-//! Every command's output is captured; a failed expectation prints the
+//! It does not mock the engine and does not talk to it through bollard:
+//! the engine is only ever reached the way a user reaches it. Every
+//! command's output is captured; a failed expectation prints the
 //! command, its exit status, stdout and stderr.
 
+// Each test file uses only part of the harness.
+#![allow(dead_code)]
+
+// Included by path so that this module stands alone in any test file;
+// a file that also includes another helper module compiles it twice.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/deadline.rs"]
+mod deadline;
+
+use std::cell::RefCell;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, Once, OnceLock};
+use std::sync::{mpsc, Mutex, Once, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -29,6 +56,11 @@ pub const TEST_LABEL: &str = "io.waybill.test=1";
 /// it; image builds get longer. Generous: machines are noisy.
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
 pub const BUILD_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long one Docker test may run in all, its share of the builds the
+/// tests of a binary share included. Only a backstop against a hang that
+/// the per-command deadlines miss: machines are noisy.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 /// This run's id: the process id and the start time, unique enough that
 /// two runs on one engine never share a name.
@@ -66,13 +98,32 @@ pub fn unique_name(what: &str) -> String {
     format!("waybill-test-{what}-{}-{n}", run_id()).to_lowercase()
 }
 
-/// Whether this is a CI run, where a missing engine is a failure.
-fn in_ci() -> bool {
-    matches!(std::env::var("CI"), Ok(v) if !v.is_empty() && v != "false" && v != "0")
+/// Whether this is a CI run, where a missing engine is a failure: `CI`
+/// is set to anything non-empty other than `false` or `0` (see the
+/// module documentation for why those two are exempt).
+pub fn in_ci() -> bool {
+    ci_value_means_ci(std::env::var("CI").ok().as_deref())
 }
 
-/// Whether a Docker engine answers. Without one: panics under CI=true,
-/// otherwise prints a loud SKIP for `test` and returns false.
+/// The CI policy on the value of `CI`, apart from the environment.
+pub fn ci_value_means_ci(value: Option<&str>) -> bool {
+    match value.map(str::trim) {
+        None | Some("") | Some("0") => false,
+        Some(v) => !v.eq_ignore_ascii_case("false"),
+    }
+}
+
+/// Writes `message` straight to the terminal's stderr, past the test
+/// harness's capture (which hides eprintln! of a passing test), in one
+/// write so it is not interleaved with the harness's own lines.
+fn shout(message: &str) {
+    let _ = std::io::stderr().lock().write_all(message.as_bytes());
+}
+
+/// Whether a Docker engine answers. Without one: panics in CI (see
+/// [`in_ci`]), otherwise prints a loud SKIP for `test` and returns false.
+/// When it returns true, `test` is watched until it ends: past
+/// [`TEST_DEADLINE`] the test binary stops (see [`watch_test`]).
 pub fn engine_or_skip(test: &str) -> bool {
     static ANSWERS: OnceLock<Result<String, String>> = OnceLock::new();
     let answers = ANSWERS.get_or_init(|| {
@@ -84,25 +135,76 @@ pub fn engine_or_skip(test: &str) -> bool {
             Err(e) => Err(e),
         }
     });
-    match answers {
-        Ok(_) => true,
-        Err(why) if in_ci() => {
-            panic!("\n\n!!!! {test}: no Docker engine answers, and CI=true requires one.\n{why}\n")
-        }
-        Err(why) => {
-            // Written to the stderr handle, not with eprintln!, which the
-            // test harness captures and hides for a passing test.
-            static WHY_SHOWN: Once = Once::new();
-            let mut message = format!(
-                "\n!!!! SKIP {test}: no Docker engine answers (set CI=true to make this a \
-                 failure)\n"
-            );
-            WHY_SHOWN.call_once(|| message.push_str(&format!("{why}\n")));
-            // One write, so it is not interleaved with the harness's lines.
-            let _ = std::io::stderr().lock().write_all(message.as_bytes());
-            false
-        }
+    let ready = prerequisite_or_skip(
+        test,
+        "a Docker engine that answers",
+        answers.as_ref().map(|_| ()).map_err(String::clone),
+    );
+    if ready {
+        ensure_exit_hook();
+        watch_test(test, TEST_DEADLINE);
     }
+    ready
+}
+
+/// The skip-or-fail policy for anything a test needs from the machine
+/// (a Docker engine, a tool such as `ip` or `promtool`): when `check` is
+/// Ok, returns true; otherwise panics in CI, or prints a loud SKIP naming
+/// `test`, `what` is missing and why, and returns false.
+#[track_caller]
+pub fn prerequisite_or_skip(test: &str, what: &str, check: Result<(), String>) -> bool {
+    let why = match check {
+        Ok(()) => return true,
+        Err(why) => why,
+    };
+    if in_ci() {
+        panic!("\n\n!!!! {test}: needs {what}, and CI is set, which requires it.\n{why}\n");
+    }
+    // The reason once per binary and prerequisite; the SKIP for every test.
+    static SHOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let first = {
+        let mut shown = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
+        let first = !shown.iter().any(|w| w == what);
+        if first {
+            shown.push(what.to_string());
+        }
+        first
+    };
+    let mut message =
+        format!("\n!!!! SKIP {test}: needs {what} (set CI=true to make this a failure)\n");
+    if first {
+        message.push_str(&format!("{why}\n"));
+    }
+    shout(&message);
+    false
+}
+
+/// Watches the test running on this thread: if it has not ended after
+/// `deadline`, prints which test hung and exits the test binary with
+/// status 101, which runs the exit-time cleanup. A later call on the same
+/// thread replaces the watch (to give one test a longer deadline).
+///
+/// The watch ends with the test's thread: the test harness runs each test
+/// on its own thread, and a thread-local's destructor runs when that
+/// thread ends, passed or panicked.
+pub fn watch_test(test: &str, deadline: Duration) {
+    thread_local! {
+        static WATCH: RefCell<Option<mpsc::Sender<()>>> = const { RefCell::new(None) };
+    }
+    let (ended, watched) = mpsc::channel::<()>();
+    let test = test.to_string();
+    thread::spawn(move || {
+        // Nothing is ever sent: a dropped sender (the test ended, or was
+        // re-armed) disconnects, and only a timeout means a hang.
+        if let Err(mpsc::RecvTimeoutError::Timeout) = watched.recv_timeout(deadline) {
+            shout(&format!(
+                "\n\n!!!! {test} was still running after {deadline:?}: stopping the test \
+                 binary so that CI does not hang (its Docker objects are removed at exit)\n"
+            ));
+            std::process::exit(101);
+        }
+    });
+    WATCH.with(|watch| *watch.borrow_mut() = Some(ended));
 }
 
 /// A finished command: what ran and what it printed.
@@ -152,76 +254,17 @@ impl fmt::Display for Output {
     }
 }
 
-/// The command line as a shell would show it, for messages.
-fn describe(cmd: &Command) -> String {
-    let mut text = String::new();
-    for (key, value) in cmd.get_envs() {
-        if let Some(value) = value {
-            text.push_str(&format!(
-                "{}={} ",
-                key.to_string_lossy(),
-                value.to_string_lossy()
-            ));
-        }
-    }
-    text.push_str(&cmd.get_program().to_string_lossy());
-    for arg in cmd.get_args() {
-        let arg = arg.to_string_lossy();
-        if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '\'') {
-            text.push_str(&format!(" {arg:?}"));
-        } else {
-            text.push(' ');
-            text.push_str(&arg);
-        }
-    }
-    text
-}
-
-/// Runs `cmd` with captured output. Kills it and fails if it has not
-/// finished after `deadline`: a hung engine must not hang the test run.
+/// Runs `cmd` with captured output. Kills it (its process group) and
+/// fails if it has not finished after `deadline`: a hung engine must not
+/// hang the test run.
 pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> Result<Output, String> {
-    let command = describe(cmd);
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("failed to run `{command}`: {e}"))?;
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "`{command}` was still running after {deadline:?} and was killed\n\
-                     ---- stdout:\n{}\n---- stderr:\n{}",
-                    stdout.join().unwrap_or_default(),
-                    stderr.join().unwrap_or_default()
-                ));
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("failed to wait for `{command}`: {e}")),
-        }
-    };
+    let command = deadline::describe(cmd);
+    let out = deadline::output_within(cmd, None, deadline)?;
     Ok(Output {
         command,
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    })
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }
 
@@ -274,9 +317,8 @@ fn registry() -> &'static Mutex<Vec<Created>> {
     &CREATED
 }
 
-/// Remembers an object for the exit-time cleanup, registering that
-/// cleanup the first time.
-fn remember(object: Created) {
+/// Registers the exit-time cleanup, once per test binary.
+fn ensure_exit_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         extern "C" {
@@ -288,6 +330,11 @@ fn remember(object: Created) {
             atexit(clean_up_at_exit);
         }
     });
+}
+
+/// Remembers an object for the exit-time cleanup.
+fn remember(object: Created) {
+    ensure_exit_hook();
     registry()
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -295,9 +342,11 @@ fn remember(object: Created) {
 }
 
 /// Removes everything remembered, newest first (containers before the
-/// images they run), then any image still carrying this run's label,
-/// such as the layers a failed build left. Runs when the test binary
-/// exits, whether its tests passed or not.
+/// images they run), then every container, image, volume and network
+/// still carrying this run's label: what a shell script under test made,
+/// the layers a failed build left, images built FROM a test image (they
+/// inherit its labels). Runs when the test binary exits, whether its
+/// tests passed or not.
 extern "C" fn clean_up_at_exit() {
     let created = std::mem::take(
         &mut *registry()
@@ -307,9 +356,42 @@ extern "C" fn clean_up_at_exit() {
     for object in created.iter().rev() {
         remove(object);
     }
-    let label = format!("label={}", run_label());
+    remove_labelled(&run_label());
+}
+
+/// Removes every container, image, volume and network labelled `label`
+/// (`KEY=VALUE`), in that order. Errors are ignored: this is cleanup.
+pub fn remove_labelled(label: &str) {
+    let filter = format!("label={label}");
+    let ids = |args: &[&str]| -> Vec<String> {
+        run_with_deadline(Command::new("docker").args(args), COMMAND_DEADLINE)
+            .map(|out| out.stdout.split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let containers = ids(&["ps", "--all", "--quiet", "--filter", &filter]);
+    if !containers.is_empty() {
+        let _ = run_with_deadline(
+            Command::new("docker")
+                .args(["rm", "--force", "--volumes"])
+                .args(&containers),
+            COMMAND_DEADLINE,
+        );
+    }
     let _ = run_with_deadline(
-        Command::new("docker").args(["image", "prune", "--all", "--force", "--filter", &label]),
+        Command::new("docker").args(["image", "prune", "--all", "--force", "--filter", &filter]),
+        COMMAND_DEADLINE,
+    );
+    let volumes = ids(&["volume", "ls", "--quiet", "--filter", &filter]);
+    if !volumes.is_empty() {
+        let _ = run_with_deadline(
+            Command::new("docker")
+                .args(["volume", "rm", "--force"])
+                .args(&volumes),
+            COMMAND_DEADLINE,
+        );
+    }
+    let _ = run_with_deadline(
+        Command::new("docker").args(["network", "prune", "--force", "--filter", &filter]),
         COMMAND_DEADLINE,
     );
 }
@@ -396,10 +478,53 @@ pub struct ImageGuard {
 }
 
 impl ImageGuard {
+    /// A unique name for an image the test is about to build.
     pub fn new(what: &str) -> ImageGuard {
         let name = unique_name(what);
         remember_image(&name);
         ImageGuard { name }
+    }
+
+    /// Builds `dockerfile`, with an otherwise empty context, into a new
+    /// image named for `what` and labelled for this run; `args` go to
+    /// `docker build` before the context (`--label=K=V`,
+    /// `--build-arg=K=V`). The classic builder, no network: nothing is
+    /// pulled. Panics, showing the build's output, when it fails.
+    #[track_caller]
+    pub fn build(what: &str, dockerfile: &str, args: &[String]) -> ImageGuard {
+        let image = ImageGuard::new(what);
+        let context = tempfile::tempdir().expect("create a build context");
+        std::fs::write(context.path().join("Dockerfile"), dockerfile)
+            .expect("write the Dockerfile");
+        run(
+            Command::new("docker")
+                .env("DOCKER_BUILDKIT", "0")
+                .args(["build", "--network", "none", "--force-rm", "--tag"])
+                .arg(&image.name)
+                .args(label_args())
+                .args(args)
+                .arg(context.path()),
+            BUILD_DEADLINE,
+        )
+        .ok();
+        image
+    }
+
+    /// `docker image inspect`'s labels of this image.
+    #[track_caller]
+    pub fn labels(&self) -> serde_json::Map<String, serde_json::Value> {
+        let out = docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Labels}}",
+            &self.name,
+        ])
+        .ok();
+        match serde_json::from_str(&out.stdout) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => panic!("the labels of {} are not a JSON object:\n{out}", self.name),
+        }
     }
 }
 

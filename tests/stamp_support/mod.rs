@@ -1,9 +1,17 @@
 //! Helpers shared by the `waybill stamp` tests: real git repositories
 //! made with the git CLI in temporary directories, and the real `waybill`
-//! binary run with a controlled environment.
+//! binary run with a controlled environment. Every process runs with a
+//! deadline ([`PATIENCE`]); past it, it is killed and the test fails.
 
 #![allow(dead_code)]
 
+// Included by path so that this module stands alone in any test file;
+// a file that also includes another helper module compiles it twice.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/deadline.rs"]
+mod deadline;
+
+pub use deadline::PATIENCE;
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::Path;
@@ -57,19 +65,21 @@ impl Repo {
 /// Runs git in `dir` with a fixed identity and no user or system config.
 #[track_caller]
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path_var())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("run git");
+    let out = deadline::output_or_panic(
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", path_var())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com"),
+        None,
+        PATIENCE,
+    );
     assert!(
         out.status.success(),
         "git {args:?} in {} failed\nstdout:\n{}\nstderr:\n{}",
@@ -153,7 +163,7 @@ impl Run {
 }
 
 /// Runs a binary in `dir` with an empty environment except PATH, HOME
-/// and `env`.
+/// and `env`, killing it (and failing) past [`PATIENCE`].
 pub fn run_in<I, S>(binary: &str, dir: &Path, args: I, env: &[(&str, &str)]) -> Run
 where
     I: IntoIterator<Item = S>,
@@ -180,9 +190,8 @@ where
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("failed to run {command}: {e}"));
+    let output = deadline::output_within(&mut cmd, None, PATIENCE)
+        .unwrap_or_else(|e| panic!("{e}\n(as run: {command})"));
     Run { command, output }
 }
 
@@ -196,6 +205,13 @@ pub fn stamp(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// Runs `container ARGS` in `dir`.
 pub fn container(dir: &Path, args: &[&str]) -> Run {
     run_in(env!("CARGO_BIN_EXE_container"), dir, args, &[])
+}
+
+/// Runs any command with the deadline, for the odd tool a test needs
+/// (`id`, `chown`); the exit status is the caller's to judge.
+#[track_caller]
+pub fn run_tool(cmd: &mut Command) -> Output {
+    deadline::output_or_panic(cmd, None, PATIENCE)
 }
 
 /// A fixed SOURCE_DATE_EPOCH, so two stamps of one commit are equal.

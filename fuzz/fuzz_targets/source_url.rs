@@ -1,0 +1,82 @@
+//! The remote-URL sanitiser, `source_url::web_url` and
+//! `without_credentials`, on arbitrary text: a git remote or a CI build
+//! URL, which may carry a token, going into a record anyone may read.
+//!
+//! Neither may panic. When the input parses as a URL with a password (or
+//! a user name: tokens are often passed as one), that secret appears in
+//! neither output, as written or percent-decoded, unless the outputs for
+//! the same URL without its user information hold it too (the host or
+//! the path also spell it): only then can it be there for another reason.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use url::Url;
+use waybill::host::stamp::source_url::{web_url, without_credentials};
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let web = web_url(text);
+    let clean = without_credentials(text);
+
+    let Ok(url) = Url::parse(text) else {
+        return;
+    };
+    let secrets: Vec<&str> = [url.password().unwrap_or(""), url.username()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    // What the outputs may hold: the same, for the URL without its user
+    // information.
+    let mut bare = url.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    let bare = bare.to_string();
+    let legitimate = format!(
+        "{bare}\n{}\n{}",
+        web_url(&bare).unwrap_or_default(),
+        without_credentials(&bare)
+    );
+    for secret in secrets {
+        for secret in [secret.to_string(), percent_decode(secret)] {
+            if legitimate.contains(&secret) {
+                continue;
+            }
+            assert!(
+                !clean.contains(&secret),
+                "without_credentials({text:?}) kept the secret {secret:?}: {clean:?}"
+            );
+            if let Some(web) = &web {
+                assert!(
+                    !web.contains(&secret),
+                    "web_url({text:?}) kept the secret {secret:?}: {web:?}"
+                );
+            }
+        }
+    }
+});
+
+/// `%XX` escapes decoded, as the user typed the secret.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
