@@ -1,4 +1,4 @@
-//! The `io.waybill.stack` label reader, `stack_label::parse`, on
+//! The `io.waybill.stack` label reader, `record::stack_label::parse`, on
 //! arbitrary text: the label of a base image, which anyone may have
 //! built.
 //!
@@ -9,22 +9,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use waybill::host::stamp::stack_label::{parse, render};
-
-const IMAGE: &str = "fuzz.example/base:1";
+use waybill::record::stack_label::{parse, render};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
-    let Ok(records) = parse(IMAGE, text) else {
+    let Ok(records) = parse(text) else {
         return;
     };
     let Some((last, base)) = records.split_last() else {
         return;
     };
     let label = render(base, last);
-    let again = parse(IMAGE, &label)
+    let again = parse(&label)
         .unwrap_or_else(|e| panic!("a rendered stack is refused: {e}\nlabel: {label}"));
     let json = |records: &[waybill::record::Record]| -> Vec<_> {
         records.iter().map(|r| r.to_json()).collect()
