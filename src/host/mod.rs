@@ -9,6 +9,7 @@
 //! never reads the process environment directly (see [`mod@env`]).
 
 pub mod cli;
+pub mod endpoint;
 pub mod engine;
 pub mod env;
 mod error;
