@@ -327,8 +327,14 @@ up() { # ID NODE...
   [ $# -ge 1 ] || die "name at least one node"
   [ ! -e "$RUN_ROOT/$id" ] || die "testbed \`$id\` exists already; \`$0 down $id\` first"
   local subnet driver
-  subnet=$(free_subnet)
   driver=$(storage_driver)
+  # Two testbeds coming up at once would pick the same free subnet: hold a
+  # lock from the choice until the bridge has its address. Closed before
+  # any engine starts, so no daemon inherits it.
+  mkdir -p "$RUN_ROOT"
+  exec 9>"$RUN_ROOT/.lock"
+  flock -w 120 9 || die "another testbed held $RUN_ROOT/.lock for 120 s"
+  subnet=$(free_subnet)
   mkdir -p "$RUN_ROOT/$id" "$DATA_ROOT/$id"
   echo "$subnet" >"$RUN_ROOT/$id/subnet"
   echo "${WAYBILL_TESTBED_OWNER:-$PPID}" >"$RUN_ROOT/$id/owner"
@@ -339,6 +345,7 @@ up() { # ID NODE...
   ip addr add "$subnet.1/24" dev "wbt-$id"
   ip link set "wbt-$id" up
   touch "$RUN_ROOT/$id/bridge"
+  exec 9>&-
   iptables -I DOCKER-USER -i "wbt-$id" -o "wbt-$id" -j ACCEPT
   touch "$RUN_ROOT/$id/iptables"
   local spec name opts index=1

@@ -11,8 +11,13 @@ mod docker;
 mod testbed;
 
 use docker::{wait_until, ImageGuard};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
-use testbed::{parse_description, testbed_or_skip, Via};
+use testbed::{
+    leftovers, parse_description, prerequisites_or_skip, run_root, testbed_or_skip, Via,
+};
 
 const NODES: [&str; 3] = ["a", "b:tls", "c:ssh,engine26"];
 
@@ -167,4 +172,75 @@ fn testbed_descriptions_parse_into_nodes() {
     assert_eq!(nodes[1].ssh.as_deref(), Some("ssh://root@10.201.1.12:2222"));
     assert_eq!(nodes[1].version, "26.1.5+dfsg1");
     assert!(parse_description("a b c\n").is_err());
+}
+
+/// Not a test on its own: run by
+/// `a_killed_test_binary_leaves_its_testbed_to_the_next_sweep` in a child
+/// process, which it kills once the testbed is up.
+#[test]
+#[ignore]
+fn probe_bring_up_and_wait_to_be_killed() {
+    let Some(bed) = testbed_or_skip("probe_bring_up_and_wait_to_be_killed", &["k"]) else {
+        return;
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "TESTBED-UP {}", bed.id);
+    let _ = stdout.flush();
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+#[test]
+fn a_killed_test_binary_leaves_its_testbed_to_the_next_sweep() {
+    let test = "a_killed_test_binary_leaves_its_testbed_to_the_next_sweep";
+    if !prerequisites_or_skip(test, &["k"]) {
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut child = Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            "probe_bring_up_and_wait_to_be_killed",
+        ])
+        .args(["--nocapture", "--test-threads", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the probe");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut id = None;
+    let mut shown = Vec::new();
+    while let Ok(line) = seen.recv_timeout(testbed::UP_DEADLINE) {
+        // The test harness prints `test NAME ... ` before the probe's line.
+        if let Some((_, rest)) = line.split_once("TESTBED-UP ") {
+            id = Some(rest.trim().to_string());
+            break;
+        }
+        shown.push(line);
+    }
+    // SIGKILL: no exit hook, no unwinding, as when CI or a user kills it.
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("reap the probe");
+    let id = id.unwrap_or_else(|| {
+        panic!(
+            "the probe never reported a testbed:\n{}\n---- stderr:\n{}",
+            shown.join("\n"),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let left = leftovers(&id, &run_root());
+    assert!(
+        left.iter().any(|l| l.starts_with("network namespace")),
+        "a killed binary's testbed stays until swept: {left:?}"
+    );
+    testbed::sweep();
+    assert_eq!(leftovers(&id, &run_root()), Vec::<String>::new());
 }

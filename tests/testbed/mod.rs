@@ -205,34 +205,7 @@ impl Testbed {
 #[track_caller]
 pub fn testbed_or_skip(test: &str, specs: &[&str]) -> Option<&'static Testbed> {
     static BED: OnceLock<Result<Testbed, String>> = OnceLock::new();
-    if !engine_or_skip(test) {
-        return None;
-    }
-    let needs_tls = specs.iter().any(|s| has_option(s, "tls"));
-    let needs_ssh = specs.iter().any(|s| has_option(s, "ssh"));
-    if !prerequisite_or_skip(test, "root, for network namespaces", is_root())
-        || !prerequisite_or_skip(
-            test,
-            "`ip netns` (iproute2)",
-            tool_works("ip", &["netns", "list"]),
-        )
-        || !prerequisite_or_skip(
-            test,
-            "iptables",
-            tool_works("iptables", &["-S", "DOCKER-USER"]),
-        )
-        || !prerequisite_or_skip(test, "dockerd", tool_works("dockerd", &["--version"]))
-        || (needs_tls
-            && !prerequisite_or_skip(test, "openssl", tool_works("openssl", &["version"])))
-        || (needs_ssh
-            && !prerequisite_or_skip(
-                test,
-                "sshd (openssh-server)",
-                tool_works("/usr/sbin/sshd", &["-V"]),
-            ))
-        || (needs_ssh
-            && !prerequisite_or_skip(test, "ssh (openssh-client)", tool_works("ssh", &["-V"])))
-    {
+    if !prerequisites_or_skip(test, specs) {
         return None;
     }
     let bed = BED.get_or_init(|| bring_up(specs)).as_ref();
@@ -246,6 +219,50 @@ pub fn testbed_or_skip(test: &str, specs: &[&str]) -> Option<&'static Testbed> {
         }
         Err(e) => panic!("the testbed did not come up:\n{e}"),
     }
+}
+
+/// Whether this machine can make a testbed of `specs`: an engine that
+/// answers, root, `ip netns`, iptables, dockerd, and openssl or sshd when
+/// a node needs them. Without them: panics in CI, otherwise prints a loud
+/// SKIP for `test` and returns false.
+#[track_caller]
+pub fn prerequisites_or_skip(test: &str, specs: &[&str]) -> bool {
+    if !engine_or_skip(test) {
+        return false;
+    }
+    let needs_tls = specs.iter().any(|s| has_option(s, "tls"));
+    let needs_ssh = specs.iter().any(|s| has_option(s, "ssh"));
+    prerequisite_or_skip(test, "root, for network namespaces", is_root())
+        && prerequisite_or_skip(
+            test,
+            "`ip netns` (iproute2)",
+            tool_works("ip", &["netns", "list"]),
+        )
+        && prerequisite_or_skip(
+            test,
+            "iptables",
+            tool_works("iptables", &["-S", "DOCKER-USER"]),
+        )
+        && prerequisite_or_skip(test, "dockerd", tool_works("dockerd", &["--version"]))
+        && (!needs_tls
+            || prerequisite_or_skip(test, "openssl", tool_works("openssl", &["version"])))
+        && (!needs_ssh
+            || prerequisite_or_skip(
+                test,
+                "sshd (openssh-server)",
+                tool_works("/usr/sbin/sshd", &["-V"]),
+            ))
+        && (!needs_ssh
+            || prerequisite_or_skip(test, "ssh (openssh-client)", tool_works("ssh", &["-V"])))
+}
+
+/// Runs `testbed.sh sweep`: removes every testbed whose owner process is
+/// gone. Testbeds of running test binaries stay.
+#[track_caller]
+pub fn sweep() {
+    run_with_deadline(script_command().arg("sweep"), STEP_DEADLINE)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .ok();
 }
 
 fn has_option(spec: &str, option: &str) -> bool {
@@ -281,7 +298,9 @@ fn script_command() -> Command {
     cmd
 }
 
-fn run_root() -> PathBuf {
+/// Where the testbeds keep their state (`WAYBILL_TESTBED_RUN`, as the
+/// script reads it).
+pub fn run_root() -> PathBuf {
     std::env::var_os("WAYBILL_TESTBED_RUN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/run/waybill-testbed"))
