@@ -403,6 +403,11 @@ down() { # ID
 
 sweep() { # [--all]
   local dir owner
+  # Under up's lock: a testbed coming up has its directory a moment before
+  # its owner file, and must not be taken for an orphan then.
+  mkdir -p "$RUN_ROOT"
+  exec 9>"$RUN_ROOT/.lock"
+  flock -w 300 9 || die "another testbed held $RUN_ROOT/.lock for 300 s"
   for dir in "$RUN_ROOT"/*/; do
     [ -d "$dir" ] || continue
     owner=$(cat "$dir/owner" 2>/dev/null || true)
