@@ -74,6 +74,17 @@ storage_driver() {
   timeout 30 docker info --format '{{.Driver}}' 2>/dev/null || echo overlay2
 }
 
+# The Debian archive this machine's own apt sources use (not the security
+# archive), so the testbed fetches from wherever this machine may.
+debian_mirror() {
+  local uri
+  uri=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk '/^[[:space:]]*#/ {next}
+      {for (i = 1; i <= NF; i++) if ($i ~ /^https?:\/\// && $i !~ /security/) {print $i; exit}}')
+  [ -n "$uri" ] || die "no Debian archive in this machine's apt sources"
+  echo "$uri"
+}
+
 # Debian 13's docker.io 26.1 and its containerd, unpacked once into $CACHE.
 engine26_dir() {
   local dir=$CACHE/docker-26
@@ -81,8 +92,8 @@ engine26_dir() {
     say "fetching Debian 13's docker.io 26.1 into $dir"
     local apt=$dir/apt
     rm -rf "$dir" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources" "$dir/root"
-    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      >"$apt/sources/trixie.sources"
+    printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$(debian_mirror)" >"$apt/sources/trixie.sources"
     local opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt/sources"
       -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o "APT::Sandbox::User=root")
     apt-get "${opts[@]}" -qq update >&2 || die "apt-get update for trixie failed"
@@ -225,7 +236,12 @@ add_node() { # ID NAME OPTS ADDR BRIDGE_ADDR DRIVER INDEX
   case ",$opts," in *,tls,*) tls=true port=2376 ;; esac
   case ",$opts," in *,ssh,*) ssh=true ;; esac
   case ",$opts," in *,engine26,*) touch "$run/engine26" ;; esac
-  local tls_json=""
+  local tls_json="" key_json=""
+  # Engine 20.10 takes its engine ID from a trust key, by default the
+  # machine's /etc/docker/key.json: every node would share the main
+  # engine's ID and not look like a host of its own. Later engines keep the
+  # ID in their data-root and refuse this (removed) setting.
+  [ -f "$run/engine26" ] || key_json="\"deprecated-key-path\": \"$run/key.json\","
   if [ "$tls" = true ]; then
     make_certs "$run/tls" "$addr"
     tls_json=$(printf '"tls": true, "tlsverify": true, "tlscacert": "%s", "tlscert": "%s", "tlskey": "%s",' \
@@ -238,6 +254,7 @@ add_node() { # ID NAME OPTS ADDR BRIDGE_ADDR DRIVER INDEX
   "pidfile": "$run/docker.pid",
   "hosts": ["unix://$run/docker.sock", "tcp://$addr:$port"],
   $tls_json
+  $key_json
   "storage-driver": "$driver",
   "bip": "172.30.$index.1/24",
   "containerd-namespace": "$ns",
@@ -310,8 +327,14 @@ up() { # ID NODE...
   [ $# -ge 1 ] || die "name at least one node"
   [ ! -e "$RUN_ROOT/$id" ] || die "testbed \`$id\` exists already; \`$0 down $id\` first"
   local subnet driver
-  subnet=$(free_subnet)
   driver=$(storage_driver)
+  # Two testbeds coming up at once would pick the same free subnet: hold a
+  # lock from the choice until the bridge has its address. Closed before
+  # any engine starts, so no daemon inherits it.
+  mkdir -p "$RUN_ROOT"
+  exec 9>"$RUN_ROOT/.lock"
+  flock -w 120 9 || die "another testbed held $RUN_ROOT/.lock for 120 s"
+  subnet=$(free_subnet)
   mkdir -p "$RUN_ROOT/$id" "$DATA_ROOT/$id"
   echo "$subnet" >"$RUN_ROOT/$id/subnet"
   echo "${WAYBILL_TESTBED_OWNER:-$PPID}" >"$RUN_ROOT/$id/owner"
@@ -322,6 +345,7 @@ up() { # ID NODE...
   ip addr add "$subnet.1/24" dev "wbt-$id"
   ip link set "wbt-$id" up
   touch "$RUN_ROOT/$id/bridge"
+  exec 9>&-
   iptables -I DOCKER-USER -i "wbt-$id" -o "wbt-$id" -j ACCEPT
   touch "$RUN_ROOT/$id/iptables"
   local spec name opts index=1
@@ -379,6 +403,11 @@ down() { # ID
 
 sweep() { # [--all]
   local dir owner
+  # Under up's lock: a testbed coming up has its directory a moment before
+  # its owner file, and must not be taken for an orphan then.
+  mkdir -p "$RUN_ROOT"
+  exec 9>"$RUN_ROOT/.lock"
+  flock -w 300 9 || die "another testbed held $RUN_ROOT/.lock for 300 s"
   for dir in "$RUN_ROOT"/*/; do
     [ -d "$dir" ] || continue
     owner=$(cat "$dir/owner" 2>/dev/null || true)

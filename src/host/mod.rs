@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod endpoint;
 pub mod engine;
 pub mod env;
 mod error;
