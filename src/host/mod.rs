@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod engine;
 pub mod env;
 mod error;
+pub mod fleet;
 pub mod stamp;
 
 pub use error::HostError;

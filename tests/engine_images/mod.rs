@@ -19,16 +19,28 @@ pub struct TestImages {
     pub tool: String,
     /// busybox only: no `container` tool, no records.
     pub bare: String,
+    /// busybox and a fake `container` script whose output is chosen by
+    /// the container's FAKE_MODE: `nonjson`, `empty` or `newer` (an
+    /// examine report of a future version).
+    pub fake: String,
     /// The static `container` binary on the host.
     pub container_bin: String,
 }
+
+const FAKE_TOOL: &str = r#"#!/bin/sh
+case "$FAKE_MODE" in
+  nonjson) echo "this is not JSON" ;;
+  empty) ;;
+  newer) echo '{"report_version": 99}' ;;
+esac
+"#;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A record that `container record` accepts.
 pub fn record_json(project: &str) -> String {
     format!(
-        r#"{{"project":"{project}","image_name":"waybill-test/{project}","git_ref":"0123456789abcdef0123456789abcdef01234567","git_branch":"main","source_url":"https://example.invalid/waybill-test/{project}.git","build_time":"2023-11-14 22:13:20","update":"/bin/true"}}"#
+        r#"{{"project":"{project}","image_name":"waybill-test/{project}","gitref":"0123456789abcdef0123456789abcdef01234567","git_branch":"main","source_url":"https://example.invalid/waybill-test/{project}.git","build_time":"2023-11-14 22:13:20","update_method":"/bin/true"}}"#
     )
 }
 
@@ -104,9 +116,19 @@ RUN [\"/usr/bin/container\", \"record\", \"/tmp/record.json\"]
         ],
         &[],
     );
+    let fake = unique_name("fake");
+    let script = record_dir.path().join("fake-container");
+    fs::write(&script, FAKE_TOOL).expect("write the fake tool");
+    build_image(
+        &fake,
+        &format!("{BUSYBOX_STEPS}COPY fake-container /usr/bin/container\nRUN [\"/bin/chmod\", \"755\", \"/usr/bin/container\"]\n"),
+        &[("busybox", busybox()), ("fake-container", &script)],
+        &[],
+    );
     TestImages {
         tool,
         bare,
+        fake,
         container_bin,
     }
 }

@@ -1,0 +1,1 @@
+//! Selectors: which discovered containers a command is about.
