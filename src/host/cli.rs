@@ -5,14 +5,16 @@
 //! hands them to the code doing the work, are a file of [`super::cmd`].
 //! Clap turns a refused value into exit 64.
 
+use super::cmd::ls::LsArgs;
 use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
-refuse); 66 repository, --meta-json or --record missing; 69 Docker engine unreachable or no such image; 73 cannot write
---output. See docs/stamping.md.";
+refuse); 66 repository, --meta-json or --record missing, or `ls` filters
+matched nothing; 69 Docker engine unreachable or no such image; 73 cannot
+write --output. See docs/stamping.md, docs/ls.md, docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -23,6 +25,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process, so the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write one image record from git and the CI environment.
@@ -32,6 +36,13 @@ pub enum Command {
     /// Stamp the record once with `--output`, then print the labels from
     /// that file with `--record`, so both describe the same build.
     Stamp(StampArgs),
+
+    /// List the containers (or images) that carry waybill records.
+    ///
+    /// Each container is described from the cheapest source that works:
+    /// its `io.waybill.stack` label, one exec of `container`, or its
+    /// metadata directory read through the engine. See docs/ls.md.
+    Ls(LsArgs),
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub fn run(cli: Cli, env: &Env) -> Result<u8, HostError> {
 async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
     match cli.command {
         Command::Stamp(args) => cmd::stamp::run(args, env).await,
+        Command::Ls(args) => cmd::ls::run(args, env).await,
     }
 }
 

@@ -3,4 +3,5 @@
 //! [`super::cli::Cli`] names each command's arguments from here; nothing
 //! that does the work imports this module.
 
+pub mod ls;
 pub mod stamp;
