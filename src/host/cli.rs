@@ -5,6 +5,7 @@
 //! hands them to the code doing the work, are a file of [`super::cmd`].
 //! Clap turns a refused value into exit 64.
 
+use super::cmd::examine::ExamineArgs;
 use super::cmd::ls::LsArgs;
 use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
@@ -12,9 +13,10 @@ use clap::{Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
-refuse); 66 repository, --meta-json or --record missing, or `ls` filters
-matched nothing; 69 Docker engine unreachable or no such image; 73 cannot
-write --output. See docs/stamping.md, docs/ls.md, docs/exit-codes.md.";
+refuse; examine: a malformed label or tool output); 66 repository,
+--meta-json or --record missing, `ls` filters matched nothing, or no such
+examine TARGET; 69 Docker engine unreachable or no such image; 73 cannot
+write --output; 64 also for an examine TARGET matching several containers. See docs/stamping.md, docs/ls.md, docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -43,6 +45,13 @@ pub enum Command {
     /// its `io.waybill.stack` label, one exec of `container`, or its
     /// metadata directory read through the engine. See docs/ls.md.
     Ls(LsArgs),
+
+    /// Print one container's (or image's) full report and engine facts.
+    ///
+    /// The report is the one `container --examine` prints, from the same
+    /// renderer; above it the engine's facts and the source used. See
+    /// docs/ls.md.
+    Examine(ExamineArgs),
 }
 
 #[cfg(test)]

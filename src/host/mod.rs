@@ -42,6 +42,7 @@ async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
     match cli.command {
         Command::Stamp(args) => cmd::stamp::run(args, env).await,
         Command::Ls(args) => cmd::ls::run(args, env).await,
+        Command::Examine(args) => cmd::examine::run(args, env).await,
     }
 }
 

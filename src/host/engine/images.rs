@@ -57,3 +57,33 @@ impl Engine {
             .collect())
     }
 }
+
+/// What an inspect of one image says.
+#[derive(Debug, Clone)]
+pub struct ImageDetails {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Engine {
+    /// Inspects one image by name or id.
+    pub async fn inspect_image(&self, image: &str) -> Result<ImageDetails, EngineError> {
+        let inspect = within(CALL_DEADLINE, "inspect", ObjectKind::Image, image, async {
+            self.docker
+                .inspect_image(image)
+                .await
+                .map_err(|e| classify(e, "inspect", ObjectKind::Image, image))
+        })
+        .await?;
+        Ok(ImageDetails {
+            id: inspect.id.unwrap_or_default(),
+            tags: inspect.repo_tags.unwrap_or_default(),
+            labels: inspect
+                .config
+                .and_then(|config| config.labels)
+                .map(|labels| labels.into_iter().collect())
+                .unwrap_or_default(),
+        })
+    }
+}

@@ -23,7 +23,7 @@ pub use containers::{ContainerDetails, ContainerSummary, Listing, RunState};
 pub use deadline::CALL_DEADLINE;
 pub use error::{EngineError, ObjectKind};
 pub use exec::{Captured, ExecFinished, ExecOutcome, ExecRequest};
-pub use images::ImageSummary;
+pub use images::{ImageDetails, ImageSummary};
 
 use bollard::Docker;
 

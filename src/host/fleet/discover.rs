@@ -211,7 +211,7 @@ async fn run_tool(
     match engine.exec(container, &request).await? {
         ExecOutcome::NotRunning { reason } => Err(DiscoveryError::NotRunning { reason }),
         ExecOutcome::NoSuchProgram { message } => Err(DiscoveryError::NoTool {
-            message: crate::safe_text::escape(message.trim()).into_owned(),
+            message: message.trim().to_owned(),
         }),
         ExecOutcome::Finished(done) => {
             if done.stdout.truncated {

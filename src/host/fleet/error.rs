@@ -65,3 +65,18 @@ fn stderr_note(stderr: &str) -> String {
         format!("; stderr: {stderr}")
     }
 }
+
+impl DiscoveryError {
+    /// The exit code when this stops a command about one container
+    /// (`waybill examine`); `waybill ls` shows it as a row instead.
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit;
+        match self {
+            DiscoveryError::NoTool { .. } | DiscoveryError::NoRecords { .. } => exit::NOINPUT,
+            DiscoveryError::NotRunning { .. } => exit::UNAVAILABLE,
+            DiscoveryError::Engine(EngineError::NotFound { .. }) => exit::NOINPUT,
+            DiscoveryError::Engine(_) => exit::UNAVAILABLE,
+            _ => exit::DATAERR,
+        }
+    }
+}
