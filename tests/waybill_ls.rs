@@ -263,3 +263,25 @@ fn ls_against_an_unreachable_engine_exits_69() {
         "{out}"
     );
 }
+
+#[test]
+fn ls_table_escapes_control_characters_from_labels() {
+    if !engine_or_skip("ls_table_escapes_control_characters_from_labels") {
+        return;
+    }
+    let group = format!("escape-{}", docker::run_id());
+    let filter = format!("io.waybill.group={group}");
+    // A project with an ANSI escape, as JSON text in the label.
+    let label = format!(
+        "io.waybill.stack=[{}]",
+        engine_images::record_json("evil\\u001b[31m")
+    );
+    let c = sleeper("ls-escape", &images().bare, &group, &["--label", &label]);
+    let out = waybill(&["ls", "--label", &filter]).ok();
+    assert!(out.stdout.contains(&c.name), "{out}");
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "raw escape in the table:\n{out}"
+    );
+    assert!(out.stdout.contains("evil\\x1b[31m"), "{out}");
+}

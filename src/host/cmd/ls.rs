@@ -182,7 +182,7 @@ async fn container_rows(
     };
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for answer in fleet::discover(targets, options).await {
+    for answer in fleet::discover(targets, options, selector).await {
         let found = match answer.outcome {
             Ok(found) => found,
             Err(e) => {

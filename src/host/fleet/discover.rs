@@ -14,6 +14,7 @@
 //! few at a time.
 
 use super::error::DiscoveryError;
+use super::select::Selector;
 use super::source::Source;
 use super::target::EngineTarget;
 use crate::container::state::{State, MAX_STATE_BYTES};
@@ -73,13 +74,19 @@ pub struct EngineAnswer {
     pub outcome: Result<Vec<Discovered>, EngineError>,
 }
 
-/// Every container of every engine, engines concurrently. Within an
-/// engine the rows are sorted by container name.
-pub async fn discover(targets: &[EngineTarget], options: Options) -> Vec<EngineAnswer> {
+/// Every container of every engine whose name and labels `selector`
+/// accepts ([`Selector::matches_listing`]), engines concurrently. Within
+/// an engine the rows are sorted by container name. Filters on records
+/// are the caller's to apply to the descriptions.
+pub async fn discover(
+    targets: &[EngineTarget],
+    options: Options,
+    selector: &Selector,
+) -> Vec<EngineAnswer> {
     futures_util::future::join_all(targets.iter().map(|target| async move {
         EngineAnswer {
             engine: target.name.clone(),
-            outcome: discover_engine(target, options).await,
+            outcome: discover_engine(target, options, selector).await,
         }
     }))
     .await
@@ -88,8 +95,10 @@ pub async fn discover(targets: &[EngineTarget], options: Options) -> Vec<EngineA
 async fn discover_engine(
     target: &EngineTarget,
     options: Options,
+    selector: &Selector,
 ) -> Result<Vec<Discovered>, EngineError> {
-    let list = target.engine.list_containers(options.listing).await?;
+    let mut list = target.engine.list_containers(options.listing).await?;
+    list.retain(|c| selector.matches_listing(&c.name, &c.id, &c.labels));
     let mut rows: Vec<Discovered> = stream::iter(list)
         .map(|summary| async move {
             match target.engine.inspect_container(&summary.id).await {

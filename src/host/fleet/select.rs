@@ -55,19 +55,32 @@ impl Selector {
             || self.branch.is_some()
     }
 
+    /// The filters that need no description: names and labels. Checked
+    /// before a container is described, so a filtered `ls` over a large
+    /// fleet execs into only the containers it may show.
+    pub fn matches_listing(&self, name: &str, id: &str, labels: &BTreeMap<String, String>) -> bool {
+        let c = Candidate {
+            name,
+            id,
+            labels,
+            record: None,
+        };
+        let name_ok = self.names.is_empty() || self.names.iter().any(|p| name_matches(p, &c));
+        name_ok
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| labels.get(k).is_some_and(|found| found == v))
+    }
+
     pub fn matches(&self, c: &Candidate<'_>) -> bool {
-        let name_ok = self.names.is_empty() || self.names.iter().any(|p| name_matches(p, c));
-        let labels_ok = self
-            .labels
-            .iter()
-            .all(|(k, v)| c.labels.get(k).is_some_and(|found| found == v));
+        let cheap_ok = self.matches_listing(c.name, c.id, c.labels);
         let record_ok = |wanted: &Option<String>, get: fn(&Record) -> Option<String>| {
             wanted.as_ref().map_or(true, |w| {
                 c.record.and_then(get).is_some_and(|found| &found == w)
             })
         };
-        name_ok
-            && labels_ok
+        cheap_ok
             && record_ok(&self.project, |r| Some(r.project.clone()))
             && record_ok(&self.branch, |r| r.git_branch.clone())
             && record_ok(&self.source, |r| r.source_url.as_deref().map(normalise_url))
