@@ -12,7 +12,8 @@ pub const USAGE: u8 = 64;
 /// (EX_DATAERR). Reports still show every good record.
 pub const DATAERR: u8 = 65;
 /// The metadata directory, or a named input file, is missing, empty or
-/// unreadable (EX_NOINPUT).
+/// unreadable (EX_NOINPUT). For `waybill ls`: nothing matched the
+/// names and filters given.
 pub const NOINPUT: u8 = 66;
 /// The image declares no method for the requested action (EX_UNAVAILABLE).
 /// For `waybill`: the Docker engine cannot be reached, or has no such image.

@@ -593,6 +593,7 @@ proptest! {
         argv.extend(inputs.args(&meta_json));
         let args = match clap::Parser::try_parse_from(argv) {
             Ok(Cli { command: Sub::Stamp(args) }) => args,
+            Ok(other) => panic!("`waybill stamp` parsed as another command: {other:?}"),
             // clap refuses: exit 64.
             Err(_) => return Ok(()),
         };

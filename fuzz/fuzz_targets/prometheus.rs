@@ -25,7 +25,11 @@ fuzz_target!(|bytes: &[u8]| {
                 }
             }
             Err(bad) => {
-                assert!(!valid, "validate accepted a text whose line {} the parser refuses: {}", bad.line, bad.reason);
+                assert!(
+                    !valid,
+                    "validate accepted a text whose line {} the parser refuses: {}",
+                    bad.line, bad.reason
+                );
                 assert!(bad.line >= 1, "line numbers start at 1");
                 return;
             }

@@ -40,17 +40,19 @@ fuzz_target!(|bytes: &[u8]| {
     let legitimate = format!(
         "{bare}\n{}\n{}",
         web_url(&bare).unwrap_or_default(),
-        without_credentials(&bare)
+        without_credentials(&bare).unwrap_or_default()
     );
     for secret in secrets {
         for secret in [secret.to_string(), percent_decode(secret)] {
             if legitimate.contains(&secret) {
                 continue;
             }
-            assert!(
-                !clean.contains(&secret),
-                "without_credentials({text:?}) kept the secret {secret:?}: {clean:?}"
-            );
+            if let Some(clean) = &clean {
+                assert!(
+                    !clean.contains(&secret),
+                    "without_credentials({text:?}) kept the secret {secret:?}: {clean:?}"
+                );
+            }
             if let Some(web) = &web {
                 assert!(
                     !web.contains(&secret),

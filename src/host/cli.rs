@@ -5,16 +5,20 @@
 //! hands them to the code doing the work, are a file of [`super::cmd`].
 //! Clap turns a refused value into exit 64.
 
+use super::cmd::examine::ExamineArgs;
+use super::cmd::ls::LsArgs;
 use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
-refuse); 66 repository, --meta-json or --record missing; 69 Docker engine
-unreachable or no such image; 71 OS error (clock, runtime); 73 cannot write
---output; 74 reading the repository or writing stdout failed.
-See docs/stamping.md and docs/exit-codes.md.";
+refuse; examine: a malformed label or tool output); 64 also for an examine
+TARGET matching several containers; 66 repository, --meta-json or --record
+missing, `ls` filters matched nothing, or no such examine TARGET; 69 Docker
+engine unreachable or no such image; 71 OS error (clock, runtime); 73 cannot
+write --output; 74 reading the repository or writing stdout failed.
+See docs/stamping.md, docs/ls.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -25,6 +29,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process, so the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write one image record from git and the CI environment.
@@ -35,6 +41,20 @@ pub enum Command {
     /// that file with `--record`, so both describe the same build.
     #[command(after_help = AFTER_HELP)]
     Stamp(StampArgs),
+
+    /// List the containers (or images) that carry waybill records.
+    ///
+    /// Each container is described from the cheapest source that works:
+    /// its `io.waybill.stack` label, one exec of `container`, or its
+    /// metadata directory read through the engine. See docs/ls.md.
+    Ls(LsArgs),
+
+    /// Print one container's (or image's) full report and engine facts.
+    ///
+    /// The report is the one `container --examine` prints, from the same
+    /// renderer; above it the engine's facts and the source used. See
+    /// docs/ls.md.
+    Examine(ExamineArgs),
 }
 
 #[cfg(test)]

@@ -100,6 +100,26 @@ pub enum HostError {
     #[error("failed to write to standard output: {0}")]
     Stdout(#[source] io::Error),
 
+    #[error("no container or image `{target}` on the engine")]
+    NoSuchTarget { target: String },
+
+    #[error("`{target}` matches several containers; name one of them: {}", matches.join(", "))]
+    AmbiguousTarget {
+        target: String,
+        matches: Vec<String>,
+    },
+
+    #[error(
+        "image `{image}` has no `io.waybill.stack` label; run a container from it and examine that"
+    )]
+    ImageUnlabelled { image: String },
+
+    #[error("cannot examine `{target}`: {source}")]
+    Examine {
+        target: String,
+        source: Box<crate::host::fleet::DiscoveryError>,
+    },
+
     #[error("failed to start the async runtime: {0}")]
     Runtime(#[source] io::Error),
 }
@@ -124,6 +144,9 @@ impl HostError {
             | HostError::MetaJsonUnreadable { .. }
             | HostError::RecordUnreadable { .. } => exit::NOINPUT,
             HostError::Engine(_) => exit::UNAVAILABLE,
+            HostError::AmbiguousTarget { .. } => exit::USAGE,
+            HostError::NoSuchTarget { .. } | HostError::ImageUnlabelled { .. } => exit::NOINPUT,
+            HostError::Examine { source, .. } => source.exit_code(),
             HostError::Clock { .. } | HostError::Runtime(_) => exit::OSERR,
             HostError::WriteOutput { .. } => exit::CANTCREAT,
             HostError::Git { .. } | HostError::Stdout(_) => exit::IOERR,

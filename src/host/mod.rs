@@ -14,6 +14,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod env;
 mod error;
+pub mod fleet;
 pub mod stamp;
 
 pub use error::HostError;
@@ -41,6 +42,8 @@ pub fn run(cli: Cli, env: &Env) -> Result<u8, HostError> {
 async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
     match cli.command {
         Command::Stamp(args) => cmd::stamp::run(args, env).await,
+        Command::Ls(args) => cmd::ls::run(args, env).await,
+        Command::Examine(args) => cmd::examine::run(args, env).await,
     }
 }
 

@@ -12,6 +12,7 @@
 //! The JSON shape is documented in docs/metadata.md; change both together
 //! and bump [`REPORT_VERSION`] when the change is incompatible.
 
+mod build;
 mod error;
 mod render;
 mod runtime;

@@ -3,4 +3,6 @@
 //! [`super::cli::Cli`] names each command's arguments from here; nothing
 //! that does the work imports this module.
 
+pub mod examine;
+pub mod ls;
 pub mod stamp;

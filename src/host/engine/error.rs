@@ -40,6 +40,31 @@ pub enum EngineError {
     #[error("{}", not_found(*kind, name))]
     NotFound { kind: ObjectKind, name: String },
 
+    #[error("the Docker engine did not {operation} {kind} `{name}` within {after:?}")]
+    TimedOut {
+        operation: &'static str,
+        kind: ObjectKind,
+        name: String,
+        after: std::time::Duration,
+    },
+
+    #[error("no `{path}` in container `{container}`")]
+    NoSuchPath { container: String, path: String },
+
+    #[error("`{path}` of container `{container}` is more than {limit} bytes as an archive")]
+    ArchiveTooLarge {
+        container: String,
+        path: String,
+        limit: u64,
+    },
+
+    #[error("the archive of `{path}` from container `{container}` is not usable: {reason}")]
+    BadArchive {
+        container: String,
+        path: String,
+        reason: String,
+    },
+
     #[error("the Docker engine refused to {operation} {kind} `{name}`: {source}")]
     Api {
         operation: &'static str,

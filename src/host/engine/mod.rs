@@ -3,17 +3,27 @@
 //!
 //! `connect.rs` reaches an engine and negotiates the API version so old
 //! engines work; each kind of object the engine holds has its own file
-//! (`images.rs` for now; containers, exec, archive and events join it).
+//! (`images.rs`, `containers.rs`, `exec.rs`, `archive.rs`; events join
+//! them), and every call has a deadline (`deadline.rs`).
 //! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
 //! "no such" object of the kind asked about, a failed connection is
 //! "engine unreachable". Callers see only [`Engine`] and [`EngineError`],
 //! never a bollard type. It knows nothing about records.
 
+mod archive;
 mod connect;
+mod containers;
+mod deadline;
 mod error;
+mod exec;
 mod images;
 
+pub use archive::{ArchiveLimits, ArchivedFile};
+pub use containers::{ContainerDetails, ContainerSummary, Listing, RunState};
+pub use deadline::CALL_DEADLINE;
 pub use error::{EngineError, ObjectKind};
+pub use exec::{Captured, ExecFinished, ExecOutcome, ExecRequest};
+pub use images::{ImageDetails, ImageSummary};
 
 use bollard::Docker;
 

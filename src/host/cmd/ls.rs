@@ -1,0 +1,437 @@
+//! `waybill ls`: every container (or image) that carries waybill records,
+//! as a table fitted to the terminal or as JSON (schema in docs/ls.md).
+//!
+//! Only arguments and output live here: discovery is
+//! [`crate::host::fleet`], filters are [`crate::host::fleet::select`].
+//! Every text that comes from a container, an image or a record passes
+//! through [`crate::safe_text`] before it reaches the terminal.
+
+use crate::exit;
+use crate::host::engine::{Engine, Listing};
+use crate::host::env::Env;
+use crate::host::fleet::select::{parse_label, Candidate, Selector};
+use crate::host::fleet::{self, stack_from_label, EngineTarget, Options, Source};
+use crate::host::HostError;
+use crate::record::stack_label::STACK_LABEL;
+use crate::report::{ActionResult, Report};
+use crate::safe_text::escape;
+use clap::Args;
+use comfy_table::{presets, ContentArrangement, Table};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bumped when the JSON shape changes incompatibly (docs/ls.md).
+pub const LS_VERSION: u32 = 1;
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Container names, id prefixes or glob patterns (`web-*`).
+    pub names: Vec<String>,
+    /// Only containers whose image's record has this project.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only containers with this label (repeatable; all must match).
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Only images built from this repository (any git URL form).
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    /// Only images built from this git branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Stopped containers too.
+    #[arg(long, short = 'a')]
+    pub all: bool,
+    /// List images instead of containers (from their labels).
+    #[arg(long, conflicts_with_all = ["all", "state"])]
+    pub images: bool,
+    /// Also fetch runtime state: the last UPDATE and VALIDATE.
+    #[arg(long)]
+    pub state: bool,
+    /// Print JSON (schema in docs/ls.md) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One output row; its JSON form is the documented schema.
+#[derive(Debug, Serialize)]
+struct Row {
+    engine: String,
+    /// None in an image listing.
+    container: Option<String>,
+    id: String,
+    image: String,
+    image_id: String,
+    state: Option<String>,
+    health: Option<String>,
+    source: Option<Source>,
+    project: Option<String>,
+    gitref: Option<String>,
+    git_branch: Option<String>,
+    source_url: Option<String>,
+    /// Epoch seconds.
+    build_time: Option<i64>,
+    actions: Vec<String>,
+    /// With --state: the latest result of each action that has run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last: Option<BTreeMap<String, ActionResult>>,
+    warnings: Vec<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct EngineErrorRow {
+    engine: String,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct LsOutput {
+    ls_version: u32,
+    rows: Vec<Row>,
+    engine_errors: Vec<EngineErrorRow>,
+}
+
+/// The name rows give the one engine reached today: the DOCKER_HOST it
+/// came from, or `local` for the default socket.
+pub fn engine_name(env: &Env) -> String {
+    env.get("DOCKER_HOST")
+        .filter(|h| !h.is_empty())
+        .unwrap_or("local")
+        .to_owned()
+}
+
+pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
+    let targets = vec![EngineTarget {
+        name: engine_name(env),
+        engine: Engine::connect().await?,
+    }];
+    let mut selector = Selector::new(args.names.clone()).with_source(args.source.clone());
+    selector.project = args.project.clone();
+    selector.labels = args.labels.clone();
+    selector.branch = args.branch.clone();
+
+    let (rows, engine_errors) = if args.images {
+        image_rows(&targets, &selector).await
+    } else {
+        container_rows(&targets, &selector, &args).await
+    };
+    let listing = LsOutput {
+        ls_version: LS_VERSION,
+        rows,
+        engine_errors,
+    };
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&listing)
+            .map_err(|e| HostError::Stdout(std::io::Error::other(e)))?;
+        text.push('\n');
+        crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)?;
+    } else if !listing.rows.is_empty() {
+        let text = table(&listing.rows, args.state, args.images);
+        crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)?;
+    }
+    for e in &listing.engine_errors {
+        crate::output::stderr_line(format_args!(
+            "waybill: error: engine {}: {}",
+            escape(&e.engine),
+            escape(&e.error)
+        ));
+    }
+    if !args.json {
+        for row in &listing.rows {
+            if let Some(error) = &row.error {
+                crate::output::stderr_line(format_args!(
+                    "waybill: {}/{}: {}",
+                    escape(&row.engine),
+                    escape(row.container.as_deref().unwrap_or(&row.image)),
+                    escape(error)
+                ));
+            }
+        }
+    }
+    if !listing.engine_errors.is_empty() {
+        return Ok(exit::UNAVAILABLE);
+    }
+    if listing.rows.is_empty() && selector.is_filtering() {
+        let what = if args.images { "image" } else { "container" };
+        crate::output::stderr_line(format_args!(
+            "waybill: no {what} matches the given names and filters{}",
+            if args.all || args.images {
+                ""
+            } else {
+                " (stopped ones are listed with --all)"
+            }
+        ));
+        return Ok(exit::NOINPUT);
+    }
+    Ok(exit::OK)
+}
+
+async fn container_rows(
+    targets: &[EngineTarget],
+    selector: &Selector,
+    args: &LsArgs,
+) -> (Vec<Row>, Vec<EngineErrorRow>) {
+    let options = Options {
+        listing: if args.all {
+            Listing::All
+        } else {
+            Listing::Running
+        },
+        state: args.state,
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for answer in fleet::discover(targets, options, selector).await {
+        let found = match answer.outcome {
+            Ok(found) => found,
+            Err(e) => {
+                errors.push(EngineErrorRow {
+                    engine: answer.engine,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        for d in found {
+            let report = d.outcome.as_ref().ok().map(|f| &f.report);
+            let labels = d.details.as_ref().map_or(&d.summary.labels, |x| &x.labels);
+            let candidate = Candidate {
+                name: &d.summary.name,
+                id: &d.summary.id,
+                labels,
+                record: report.and_then(|r| r.images.last()).map(|i| &i.record),
+            };
+            if !selector.matches(&candidate) {
+                continue;
+            }
+            let mut row = Row {
+                engine: d.engine.clone(),
+                container: Some(d.summary.name.clone()),
+                id: d.summary.id.clone(),
+                image: d.summary.image.clone(),
+                image_id: d.summary.image_id.clone(),
+                state: Some(
+                    d.details
+                        .as_ref()
+                        .map_or(&d.summary.state, |x| &x.state)
+                        .to_string(),
+                ),
+                health: d.details.as_ref().and_then(|x| x.health.clone()),
+                source: None,
+                project: None,
+                gitref: None,
+                git_branch: None,
+                source_url: None,
+                build_time: None,
+                actions: Vec::new(),
+                last: None,
+                warnings: Vec::new(),
+                error: None,
+            };
+            match &d.outcome {
+                Ok(found) => {
+                    row.source = Some(found.source);
+                    fill_from_report(&mut row, &found.report, args.state);
+                }
+                Err(e) => row.error = Some(e.to_string()),
+            }
+            rows.push(row);
+        }
+    }
+    (rows, errors)
+}
+
+async fn image_rows(
+    targets: &[EngineTarget],
+    selector: &Selector,
+) -> (Vec<Row>, Vec<EngineErrorRow>) {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for target in targets {
+        let images = match target.engine.list_images().await {
+            Ok(images) => images,
+            Err(e) => {
+                errors.push(EngineErrorRow {
+                    engine: target.name.clone(),
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        for image in images {
+            let Some(label) = image.labels.get(STACK_LABEL) else {
+                continue;
+            };
+            let name = image
+                .tags
+                .first()
+                .cloned()
+                .unwrap_or_else(|| image.id.clone());
+            let described = stack_from_label(label, &name)
+                .map(|stack| Report::from_stack(&stack, Default::default(), Vec::new()));
+            let candidate = Candidate {
+                name: &name,
+                id: image.id.strip_prefix("sha256:").unwrap_or(&image.id),
+                labels: &image.labels,
+                record: described
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.images.last())
+                    .map(|i| &i.record),
+            };
+            if !selector.matches(&candidate) {
+                continue;
+            }
+            let mut row = Row {
+                engine: target.name.clone(),
+                container: None,
+                id: image.id.clone(),
+                image: name.clone(),
+                image_id: image.id.clone(),
+                state: None,
+                health: None,
+                source: Some(Source::Labels),
+                project: None,
+                gitref: None,
+                git_branch: None,
+                source_url: None,
+                build_time: None,
+                actions: Vec::new(),
+                last: None,
+                warnings: Vec::new(),
+                error: None,
+            };
+            match &described {
+                Ok(report) => fill_from_report(&mut row, report, false),
+                Err(e) => {
+                    row.source = None;
+                    row.error = Some(e.to_string());
+                }
+            }
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| (&a.engine, &a.image).cmp(&(&b.engine, &b.image)));
+    (rows, errors)
+}
+
+/// The facts of the container's own image: the newest record.
+fn fill_from_report(row: &mut Row, report: &Report, state: bool) {
+    if let Some(own) = report.images.last() {
+        let r = &own.record;
+        row.project = Some(r.project.clone());
+        row.gitref = r.gitref.clone();
+        row.git_branch = r.git_branch.clone();
+        row.source_url = r.source_url.clone();
+        row.build_time = r.build_time.map(|t| t.epoch()).or(r.build_time_stamp);
+    }
+    row.actions = report
+        .methods
+        .iter()
+        .filter(|(_, m)| m.is_some())
+        .map(|(k, _)| k.clone())
+        .collect();
+    if state {
+        row.last = Some(report.runtime.last.clone());
+    }
+    row.warnings = report.warnings.clone();
+    row.warnings.extend(
+        report
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.file, p.error)),
+    );
+}
+
+fn table(rows: &[Row], state: bool, images: bool) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut header = vec!["ENGINE"];
+    if !images {
+        header.push("CONTAINER");
+    }
+    header.extend(["IMAGE", "PROJECT", "REF", "BRANCH", "BUILT", "ACTIONS"]);
+    if !images {
+        header.push("HEALTH");
+    }
+    header.push("SOURCE");
+    if state {
+        header.extend(["LAST UPDATE", "LAST VALIDATE"]);
+    }
+    table.set_header(header);
+    let text = |s: Option<&str>| escape(s.unwrap_or("-")).into_owned();
+    for row in rows {
+        let mut cells = vec![text(Some(&row.engine))];
+        if !images {
+            cells.push(text(row.container.as_deref()));
+        }
+        cells.push(text(Some(&row.image)));
+        if let Some(error) = &row.error {
+            cells.push(format!("error: {}", escape(error)));
+        } else {
+            cells.push(text(row.project.as_deref()));
+        }
+        cells.push(text(row.gitref.as_deref().map(short_ref)));
+        cells.push(text(row.git_branch.as_deref()));
+        cells.push(row.build_time.map_or("-".into(), |t| age(now - t)));
+        cells.push(if row.actions.is_empty() {
+            "-".into()
+        } else {
+            row.actions.join(",")
+        });
+        if !images {
+            let health = row
+                .health
+                .clone()
+                .or_else(|| row.state.clone().filter(|s| s != "running"));
+            cells.push(text(health.as_deref()));
+        }
+        cells.push(row.source.map_or("error".into(), |s| s.to_string()));
+        if state {
+            for action in ["update", "validate"] {
+                let last = row.last.as_ref().and_then(|l| l.get(action));
+                cells.push(last.map_or("-".into(), |r| {
+                    format!("{} {} ago", r.outcome.as_str(), age(now - r.at))
+                }));
+            }
+        }
+        table.add_row(cells);
+    }
+    let mut out = table.to_string();
+    out.push('\n');
+    out
+}
+
+/// The first 12 characters of a commit, as `docker` shortens ids.
+fn short_ref(gitref: &str) -> &str {
+    gitref.get(..12).unwrap_or(gitref)
+}
+
+/// A duration in its largest whole unit: `45s`, `12m`, `5h`, `3d`.
+fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_shown_in_their_largest_whole_unit() {
+        assert_eq!(age(-5), "0s");
+        assert_eq!(age(90), "90s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(age(3 * 3600), "3h");
+        assert_eq!(age(5 * 86400), "5d");
+    }
+}

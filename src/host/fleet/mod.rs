@@ -1,0 +1,23 @@
+//! The fleet: containers on one or more engines, described from the
+//! cheapest source that works, and the selectors that pick among them.
+//!
+//! It knows engines only as named [`EngineTarget`]s and containers only
+//! through the engine layer's own types; it never sees bollard. How the
+//! list of engines is made (DOCKER_HOST, contexts, a hosts file) is not
+//! its business: callers pass it in. Every container gets its own
+//! outcome, so one bad label or one paused container is an error row,
+//! never a failed run.
+
+mod discover;
+mod error;
+pub mod select;
+mod source;
+mod target;
+
+pub use discover::{
+    discover, discover_one, stack_from_label, Discovered, EngineAnswer, Found, Options,
+    MAX_LABEL_BYTES,
+};
+pub use error::DiscoveryError;
+pub use source::Source;
+pub use target::EngineTarget;

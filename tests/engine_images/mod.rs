@@ -1,0 +1,134 @@
+//! Images for the engine and discovery tests, built `FROM scratch` on the
+//! real engine from the static `container` binary and static busybox,
+//! with the classic builder and no network, labelled like every test
+//! object and removed when the test binary exits. Used by test files
+//! that also declare `mod docker;`.
+
+#![allow(dead_code)]
+
+use crate::docker::{label_args, remember_image, run, unique_name, BUILD_DEADLINE};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+/// The project named by the record baked into the `tool` image.
+pub const PROJECT: &str = "waybill-discovery-test";
+
+pub struct TestImages {
+    /// The `container` tool, busybox and one record, no waybill labels.
+    pub tool: String,
+    /// busybox only: no `container` tool, no records.
+    pub bare: String,
+    /// busybox and a fake `container` script whose output is chosen by
+    /// the container's FAKE_MODE: `nonjson`, `empty` or `newer` (an
+    /// examine report of a future version).
+    pub fake: String,
+    /// The static `container` binary on the host.
+    pub container_bin: String,
+}
+
+const FAKE_TOOL: &str = r#"#!/bin/sh
+case "$FAKE_MODE" in
+  nonjson) echo "this is not JSON" ;;
+  empty) ;;
+  newer) echo '{"report_version": 99}' ;;
+esac
+"#;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A record that `container record` accepts.
+pub fn record_json(project: &str) -> String {
+    format!(
+        r#"{{"project":"{project}","image_name":"waybill-test/{project}","gitref":"0123456789abcdef0123456789abcdef01234567","git_branch":"main","source_url":"https://example.invalid/waybill-test/{project}.git","build_time":"2023-11-14 22:13:20","update_method":"/bin/true"}}"#
+    )
+}
+
+/// Builds `dockerfile` with `files` beside it as image `name`.
+pub fn build_image(name: &str, dockerfile: &str, files: &[(&str, &Path)], extra: &[&str]) {
+    let context = tempfile::tempdir().expect("a build context directory");
+    fs::write(context.path().join("Dockerfile"), dockerfile).expect("write the Dockerfile");
+    for (target, source) in files {
+        fs::copy(source, context.path().join(target)).expect("copy into the build context");
+    }
+    remember_image(name);
+    let mut cmd = Command::new("docker");
+    cmd.env("DOCKER_BUILDKIT", "0")
+        .args([
+            "build",
+            "--network",
+            "none",
+            "--force-rm",
+            "--quiet",
+            "-t",
+            name,
+        ])
+        .args(label_args())
+        .args(extra)
+        .arg(context.path());
+    run(&mut cmd, BUILD_DEADLINE).ok();
+}
+
+fn busybox() -> &'static Path {
+    for candidate in ["/bin/busybox", "/usr/bin/busybox"] {
+        if Path::new(candidate).exists() {
+            return Path::new(candidate);
+        }
+    }
+    panic!("a static busybox is needed (Debian's busybox-static)");
+}
+
+const BUSYBOX_STEPS: &str = "FROM scratch
+COPY busybox /bin/busybox
+RUN [\"/bin/busybox\", \"mkdir\", \"-p\", \"/usr/bin\", \"/sbin\", \"/usr/sbin\", \"/etc/waybill/metadata.d\", \"/var/lib/waybill\", \"/tmp\"]
+RUN [\"/bin/busybox\", \"--install\", \"-s\"]
+ENV PATH=/usr/bin:/bin:/usr/sbin:/sbin
+";
+
+pub fn build() -> TestImages {
+    let static_build = run(
+        &mut Command::new(Path::new(ROOT).join("scripts/build-static.sh")),
+        BUILD_DEADLINE,
+    )
+    .ok();
+    let container_bin = static_build.stdout.trim().to_string();
+    let record_dir = tempfile::tempdir().expect("a directory for the record");
+    let record = record_dir.path().join("record.json");
+    fs::write(&record, record_json(PROJECT)).expect("write the record");
+
+    let bare = unique_name("bare");
+    build_image(&bare, BUSYBOX_STEPS, &[("busybox", busybox())], &[]);
+
+    let tool = unique_name("tool");
+    let dockerfile = format!(
+        "{BUSYBOX_STEPS}COPY container /usr/bin/container
+COPY record.json /tmp/record.json
+RUN [\"/usr/bin/container\", \"record\", \"/tmp/record.json\"]
+"
+    );
+    build_image(
+        &tool,
+        &dockerfile,
+        &[
+            ("busybox", busybox()),
+            ("container", Path::new(&container_bin)),
+            ("record.json", &record),
+        ],
+        &[],
+    );
+    let fake = unique_name("fake");
+    let script = record_dir.path().join("fake-container");
+    fs::write(&script, FAKE_TOOL).expect("write the fake tool");
+    build_image(
+        &fake,
+        &format!("{BUSYBOX_STEPS}COPY fake-container /usr/bin/container\nRUN [\"/bin/chmod\", \"755\", \"/usr/bin/container\"]\n"),
+        &[("busybox", busybox()), ("fake-container", &script)],
+        &[],
+    );
+    TestImages {
+        tool,
+        bare,
+        fake,
+        container_bin,
+    }
+}
