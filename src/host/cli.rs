@@ -11,14 +11,32 @@ use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
+Exit codes: 0 ok; 64 usage; 65 bad input data (a record, a label or the
+`container` tool's output); 66 missing input (a repository, a file, no
+match for the names or filters, no such TARGET); 69 Docker engine
+unreachable, or no such image; 71 OS error (clock, runtime); 73 cannot
+write --output; 74 reading or writing failed part-way.
+Each command's --help has its own list; see docs/exit-codes.md.";
+
+const STAMP_AFTER_HELP: &str = "\
 Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
-refuse; examine: a malformed label or tool output); 64 also for an examine
-TARGET matching several containers; 66 repository, --meta-json or --record
-missing, `ls` filters matched nothing, or no such examine TARGET; 69 Docker
-engine unreachable or no such image; 71 OS error (clock, runtime); 73 cannot
-write --output; 74 reading the repository or writing stdout failed.
-See docs/stamping.md, docs/ls.md and docs/exit-codes.md.";
+refuse); 66 repository, --meta-json or --record missing; 69 Docker engine
+unreachable or no such image; 71 OS error (clock, runtime); 73 cannot write
+--output; 74 reading the repository or writing stdout failed.
+See docs/stamping.md and docs/exit-codes.md.";
+
+const LS_AFTER_HELP: &str = "\
+Exit codes: 0 listed (containers that could not be described are error rows);
+64 usage; 66 names or filters matched nothing; 69 Docker engine unreachable;
+74 writing stdout failed. See docs/ls.md and docs/exit-codes.md.";
+
+const EXAMINE_AFTER_HELP: &str = "\
+Exit codes: 0 reported; 64 TARGET matches several containers (they are
+listed); 65 a malformed label, record or `container` output; 66 no such
+TARGET, or it has no `container` tool or no records; 69 Docker engine
+unreachable or the exec refused; 74 writing stdout failed.
+See docs/ls.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -39,7 +57,7 @@ pub enum Command {
     /// `--format labels` prints the same facts as `docker build` labels.
     /// Stamp the record once with `--output`, then print the labels from
     /// that file with `--record`, so both describe the same build.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = STAMP_AFTER_HELP)]
     Stamp(StampArgs),
 
     /// List the containers (or images) that carry waybill records.
@@ -47,6 +65,7 @@ pub enum Command {
     /// Each container is described from the cheapest source that works:
     /// its `io.waybill.stack` label, one exec of `container`, or its
     /// metadata directory read through the engine. See docs/ls.md.
+    #[command(after_help = LS_AFTER_HELP)]
     Ls(LsArgs),
 
     /// Print one container's (or image's) full report and engine facts.
@@ -54,6 +73,7 @@ pub enum Command {
     /// The report is the one `container --examine` prints, from the same
     /// renderer; above it the engine's facts and the source used. See
     /// docs/ls.md.
+    #[command(after_help = EXAMINE_AFTER_HELP)]
     Examine(ExamineArgs),
 }
 
