@@ -1,8 +1,8 @@
 //! The Docker engine, behind one wall: the only module tree in the crate
 //! that imports bollard.
 //!
-//! `connect.rs` reaches an engine and negotiates the API version so old
-//! engines work; each kind of object the engine holds has its own file
+//! `connect.rs` reaches the engine an endpoint names (unix, tcp, TLS,
+//! ssh) and negotiates the API version so old and new engines work; each kind of object the engine holds has its own file
 //! (`images.rs` for now; containers, exec, archive and events join it).
 //! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
 //! "no such" object of the kind asked about, a failed connection is
@@ -13,11 +13,14 @@ mod connect;
 mod error;
 mod images;
 
+pub use connect::CONNECT_DEADLINE;
 pub use error::{EngineError, ObjectKind};
 
 use bollard::Docker;
 
-/// A connection to one Docker engine.
+/// A connection to one Docker engine, under its endpoint's name.
 pub struct Engine {
     docker: Docker,
+    name: String,
+    url: String,
 }
