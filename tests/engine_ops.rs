@@ -7,8 +7,6 @@
 
 #![cfg(feature = "host")]
 
-// Not every helper of the shared harness is used here.
-#[allow(dead_code)]
 mod docker;
 
 use docker::{docker, engine_or_skip, label_args, ContainerGuard};
@@ -28,7 +26,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn engine(rt: &tokio::runtime::Runtime) -> Engine {
-    rt.block_on(Engine::connect())
+    rt.block_on(engine_images::local_engine())
         .expect("connect to the local engine")
 }
 

@@ -7,14 +7,12 @@
 
 #![cfg(feature = "host")]
 
-// Not every helper of the shared harness is used here.
-#[allow(dead_code)]
 mod docker;
 mod engine_images;
 
 use docker::{docker, engine_or_skip, label_args, ContainerGuard};
 use std::sync::OnceLock;
-use waybill::host::engine::{Engine, EngineError};
+use waybill::host::engine::EngineError;
 use waybill::host::fleet::{discover_one, DiscoveryError, EngineTarget, Found, Source};
 
 fn images() -> &'static engine_images::TestImages {
@@ -54,7 +52,7 @@ fn describe(name: &str, state: bool) -> Result<Found, DiscoveryError> {
     rt.block_on(async {
         let target = EngineTarget {
             name: "local".into(),
-            engine: Engine::connect().await.expect("connect"),
+            engine: engine_images::local_engine().await.expect("connect"),
         };
         let (details, outcome) = discover_one(&target, name, state).await.expect("inspect");
         assert_eq!(details.name, name);
@@ -277,7 +275,7 @@ fn a_removed_container_is_no_such_container() {
         .block_on(async {
             let target = EngineTarget {
                 name: "local".into(),
-                engine: Engine::connect().await.expect("connect"),
+                engine: engine_images::local_engine().await.expect("connect"),
             };
             discover_one(&target, &c.name, false).await
         })

@@ -178,7 +178,9 @@ fn an_unreachable_engine_is_unavailable() {
         &["--project", "web", "--format", "labels", "--from", "base:1"],
         &[("DOCKER_HOST", &host)],
     )
-    .fails(69, "cannot reach the Docker engine");
+    // The engine is the one DOCKER_HOST names (read through waybill's
+    // own environment snapshot), and the error names it.
+    .fails(69, &format!("engine `default` ({host}) is unreachable"));
 }
 
 /// JSON with quotes and backslashes, to check nothing re-quotes it.

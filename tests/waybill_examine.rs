@@ -7,8 +7,6 @@
 
 #![cfg(feature = "host")]
 
-// Not every helper of the shared harness is used here.
-#[allow(dead_code)]
 mod docker;
 mod engine_images;
 

@@ -8,8 +8,6 @@
 
 #![cfg(feature = "host")]
 
-// Not every helper of the shared harness is used here.
-#[allow(dead_code)]
 mod docker;
 mod engine_images;
 
@@ -106,7 +104,7 @@ fn ls_describes_every_kind_of_container_and_names_each_source() {
         (r["source"].as_str(), r["project"].as_str()),
         (Some("labels"), Some("from-label"))
     );
-    assert_eq!(r["engine"], "local");
+    assert_eq!(r["engine"], "default");
     let r = row(&rows, &exec.name);
     assert_eq!(r["source"], "exec", "{r}");
     assert_eq!(r["project"], engine_images::PROJECT);

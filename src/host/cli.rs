@@ -23,7 +23,8 @@ Exit codes: 0 ok; 64 usage; 65 bad input data (SOURCE_DATE_EPOCH, --meta-json,
 --record, a base image's stack label, a record `container record` would
 refuse); 66 repository, --meta-json or --record missing; 69 Docker engine
 unreachable or no such image; 71 OS error (clock, runtime); 73 cannot write
---output; 74 reading the repository or writing stdout failed.
+--output; 74 reading the repository or writing stdout failed; 78 engine
+settings (context, hosts file) do not resolve to one engine.
 See docs/stamping.md and docs/exit-codes.md.";
 
 const LS_AFTER_HELP: &str = "\

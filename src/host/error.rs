@@ -6,6 +6,7 @@
 //! path, variable or image involved. Engine failures are described by
 //! [`EngineError`], which only [`super::engine`] creates.
 
+use super::endpoint::EndpointError;
 use super::engine::EngineError;
 use crate::exit;
 use crate::files::FileError;
@@ -88,6 +89,18 @@ pub enum HostError {
     #[error(transparent)]
     Engine(#[from] EngineError),
 
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+
+    /// `--from` needs the one engine the image was built on, and the
+    /// default hosts file names several.
+    #[error(
+        "--from needs one engine, but the default hosts file names {}: set DOCKER_HOST or \
+         DOCKER_CONTEXT to the engine that holds the base image",
+        names.join(", ")
+    )]
+    ManyEngines { names: Vec<String> },
+
     #[error("base image `{image}` has a malformed `io.waybill.stack` label: {source}")]
     BadBaseStack {
         image: String,
@@ -143,10 +156,14 @@ impl HostError {
             | HostError::NoCommit { .. }
             | HostError::MetaJsonUnreadable { .. }
             | HostError::RecordUnreadable { .. } => exit::NOINPUT,
+            // Every engine failure (unreachable, TLS refused, API version
+            // rejected, ssh failed, no such object) is "the service is
+            // not available as asked".
             HostError::Engine(_) => exit::UNAVAILABLE,
             HostError::AmbiguousTarget { .. } => exit::USAGE,
             HostError::NoSuchTarget { .. } | HostError::ImageUnlabelled { .. } => exit::NOINPUT,
             HostError::Examine { source, .. } => source.exit_code(),
+            HostError::Endpoint(_) | HostError::ManyEngines { .. } => exit::CONFIG,
             HostError::Clock { .. } | HostError::Runtime(_) => exit::OSERR,
             HostError::WriteOutput { .. } => exit::CANTCREAT,
             HostError::Git { .. } | HostError::Stdout(_) => exit::IOERR,

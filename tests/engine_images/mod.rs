@@ -132,3 +132,17 @@ RUN [\"/usr/bin/container\", \"record\", \"/tmp/record.json\"]
         container_bin,
     }
 }
+
+/// The engine the docker CLI would use here (`DOCKER_HOST`, contexts, the
+/// default socket), resolved and connected the way `waybill` does it.
+pub async fn local_engine() -> Result<waybill::host::engine::Engine, String> {
+    let env = waybill::host::env::Env::from_process();
+    let endpoints =
+        waybill::host::endpoint::resolve(&Default::default(), &env).map_err(|e| e.to_string())?;
+    let endpoint = endpoints
+        .first()
+        .ok_or_else(|| "no engine is configured".to_string())?;
+    waybill::host::engine::Engine::connect(endpoint)
+        .await
+        .map_err(|e| e.to_string())
+}

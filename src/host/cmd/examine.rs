@@ -9,9 +9,10 @@
 //! [`crate::host::fleet`].
 
 use crate::exit;
+use crate::host::endpoint::{self, Endpoint, EndpointArgs};
 use crate::host::engine::{ContainerSummary, Engine, EngineError, Listing};
 use crate::host::env::Env;
-use crate::host::fleet::{discover_one, stack_from_label, EngineTarget, Source};
+use crate::host::fleet::{connect_all, discover_one, stack_from_label, EngineTarget, Source};
 use crate::host::HostError;
 use crate::record::stack_label::STACK_LABEL;
 use crate::report::{self, Report};
@@ -29,6 +30,10 @@ pub struct ExamineArgs {
     /// Print the report as JSON: the schema of `container --examine --json`.
     #[arg(long)]
     pub json: bool,
+    /// Which engines to look in (default: as the docker CLI chooses one).
+    /// With several, TARGET may be written `ENGINE/NAME`.
+    #[command(flatten)]
+    pub engines: EndpointArgs,
 }
 
 /// The engine's facts shown above the report.
@@ -36,14 +41,25 @@ struct Facts {
     lines: Vec<(&'static str, String)>,
 }
 
-pub async fn run(args: ExamineArgs, env: &Env) -> Result<u8, HostError> {
-    let target = EngineTarget {
-        name: super::ls::engine_name(env),
-        engine: Engine::connect().await?,
+pub async fn run(mut args: ExamineArgs, env: &Env) -> Result<u8, HostError> {
+    let endpoints = endpoint::resolve(&args.engines, env)?;
+    let endpoints = match engine_prefix(&args.target, &endpoints) {
+        Some((named, rest)) => {
+            let named = named.clone();
+            args.target = rest.to_owned();
+            vec![named]
+        }
+        None => endpoints,
     };
-    let (facts, source, report) = match pick_container(&target.engine, &args.target).await? {
+    let (targets, unreached) = connect_all(&endpoints).await;
+    if let Some(first) = unreached.into_iter().next() {
+        // Looking on fewer engines than asked could pick the wrong one.
+        return Err(first.error.into());
+    }
+    let (target, container) = find_container(&targets, &args.target).await?;
+    let (facts, source, report) = match container {
         Some(container) => {
-            let (details, outcome) = discover_one(&target, &container.id, args.state).await?;
+            let (details, outcome) = discover_one(target, &container.id, args.state).await?;
             let found = outcome.map_err(|source| HostError::Examine {
                 target: args.target.clone(),
                 source: Box::new(source),
@@ -134,6 +150,52 @@ pub async fn run(args: ExamineArgs, env: &Env) -> Result<u8, HostError> {
     } else {
         exit::DATAERR
     })
+}
+
+/// `ENGINE/NAME` when ENGINE is one of the endpoints' names: that
+/// endpoint and NAME. Engine names may hold `/` (a `--host` URL), so the
+/// split is at the last one.
+fn engine_prefix<'a>(
+    target: &'a str,
+    endpoints: &'a [Endpoint],
+) -> Option<(&'a Endpoint, &'a str)> {
+    let (engine, name) = target.rsplit_once('/')?;
+    let endpoint = endpoints.iter().find(|e| e.name == engine)?;
+    (!name.is_empty()).then_some((endpoint, name))
+}
+
+/// The engine and container TARGET names, looking on every engine: one
+/// match is the answer; matches on several engines are refused with the
+/// list (`ENGINE/NAME` picks one). With no container match, the first
+/// engine is returned to look for an image there.
+async fn find_container<'a>(
+    targets: &'a [EngineTarget],
+    target: &str,
+) -> Result<(&'a EngineTarget, Option<ContainerSummary>), HostError> {
+    let mut found = Vec::new();
+    for engine in targets {
+        if let Some(container) = pick_container(&engine.engine, target).await? {
+            found.push((engine, container));
+        }
+    }
+    if found.len() > 1 {
+        return Err(HostError::AmbiguousTarget {
+            target: target.to_owned(),
+            matches: found
+                .iter()
+                .map(|(e, c)| format!("{}/{}", e.name, c.name))
+                .collect(),
+        });
+    }
+    match found.pop() {
+        Some((engine, container)) => Ok((engine, Some(container))),
+        None => targets
+            .first()
+            .map(|first| (first, None))
+            .ok_or_else(|| HostError::NoSuchTarget {
+                target: target.to_owned(),
+            }),
+    }
 }
 
 /// The container TARGET names: an exact name or id first, else the one

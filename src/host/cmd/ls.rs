@@ -7,10 +7,11 @@
 //! through [`crate::safe_text`] before it reaches the terminal.
 
 use crate::exit;
-use crate::host::engine::{Engine, Listing};
+use crate::host::endpoint::{self, EndpointArgs};
+use crate::host::engine::Listing;
 use crate::host::env::Env;
 use crate::host::fleet::select::{parse_label, Candidate, Selector};
-use crate::host::fleet::{self, stack_from_label, EngineTarget, Options, Source};
+use crate::host::fleet::{self, connect_all, stack_from_label, EngineTarget, Options, Source};
 use crate::host::HostError;
 use crate::record::stack_label::STACK_LABEL;
 use crate::report::{ActionResult, Report};
@@ -51,6 +52,9 @@ pub struct LsArgs {
     /// Print JSON (schema in docs/ls.md) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Which engines to ask (default: as the docker CLI chooses one).
+    #[command(flatten)]
+    pub engines: EndpointArgs,
 }
 
 /// One output row; its JSON form is the documented schema.
@@ -92,30 +96,27 @@ struct LsOutput {
     engine_errors: Vec<EngineErrorRow>,
 }
 
-/// The name rows give the one engine reached today: the DOCKER_HOST it
-/// came from, or `local` for the default socket.
-pub fn engine_name(env: &Env) -> String {
-    env.get("DOCKER_HOST")
-        .filter(|h| !h.is_empty())
-        .unwrap_or("local")
-        .to_owned()
-}
-
 pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
-    let targets = vec![EngineTarget {
-        name: engine_name(env),
-        engine: Engine::connect().await?,
-    }];
+    let endpoints = endpoint::resolve(&args.engines, env)?;
+    let (targets, unreached) = connect_all(&endpoints).await;
     let mut selector = Selector::new(args.names.clone()).with_source(args.source.clone());
     selector.project = args.project.clone();
     selector.labels = args.labels.clone();
     selector.branch = args.branch.clone();
 
-    let (rows, engine_errors) = if args.images {
+    let (rows, mut engine_errors) = if args.images {
         image_rows(&targets, &selector).await
     } else {
         container_rows(&targets, &selector, &args).await
     };
+    // Engines that could not be reached come first, in the order given.
+    engine_errors.splice(
+        0..0,
+        unreached.into_iter().map(|u| EngineErrorRow {
+            engine: u.name,
+            error: u.error.to_string(),
+        }),
+    );
     let listing = LsOutput {
         ls_version: LS_VERSION,
         rows,

@@ -36,6 +36,51 @@ pub enum EngineError {
     )]
     Unreachable { reason: String },
 
+    /// Connecting to a named engine failed on the network: refused, no
+    /// route, no answer within the connect deadline, or no socket.
+    #[error("engine `{engine}` ({url}) is unreachable: {reason}")]
+    EngineUnreachable {
+        engine: String,
+        url: String,
+        reason: String,
+    },
+
+    /// The TLS handshake failed: one side refused the other's
+    /// certificate (wrong CA, no or bad client certificate), or one side
+    /// speaks TLS and the other does not.
+    #[error("engine `{engine}` ({url}) refused TLS: {reason}")]
+    TlsRefused {
+        engine: String,
+        url: String,
+        reason: String,
+    },
+
+    /// The endpoint's TLS material cannot be used as given (no CA,
+    /// verification switched off, unreadable or malformed files).
+    #[error("engine `{engine}` ({url}): unusable TLS settings: {reason}")]
+    TlsUnsupported {
+        engine: String,
+        url: String,
+        reason: String,
+    },
+
+    /// The engine refused the client's API version, or reported none.
+    #[error("engine `{engine}` ({url}) rejected the API version: {reason}")]
+    VersionRejected {
+        engine: String,
+        url: String,
+        reason: String,
+    },
+
+    /// ssh could not log in, or the far side could not run `docker
+    /// system dial-stdio`.
+    #[error("engine `{engine}` ({url}): ssh failed: {reason}")]
+    SshFailed {
+        engine: String,
+        url: String,
+        reason: String,
+    },
+
     /// The engine answered 404 about `name`, an object of `kind`.
     #[error("{}", not_found(*kind, name))]
     NotFound { kind: ObjectKind, name: String },
@@ -88,6 +133,22 @@ fn not_found(kind: ObjectKind, name: &str) -> String {
              stopped or been removed)"
         ),
     }
+}
+
+/// `error` and its sources as one line: bollard's own messages ("client
+/// error (Connect)") leave the cause to the source chain.
+pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Turns a bollard error from `operation` on the `kind` object `name`

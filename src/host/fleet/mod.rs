@@ -20,4 +20,4 @@ pub use discover::{
 };
 pub use error::DiscoveryError;
 pub use source::Source;
-pub use target::EngineTarget;
+pub use target::{connect_all, EngineTarget, Unreached};

@@ -32,6 +32,7 @@ pub mod user_metadata;
 
 pub use request::{Methods, Request, StampFormat};
 
+use crate::host::endpoint::{self, EndpointArgs};
 use crate::host::engine::Engine;
 use crate::host::env::Env;
 use crate::host::error::HostError;
@@ -73,7 +74,7 @@ pub async fn run(args: &Request, env: &Env, clock: &dyn Clock) -> Result<u8, Hos
     };
 
     let base = match &args.from {
-        Some(image) => base_stack(image).await?,
+        Some(image) => base_stack(image, env).await?,
         None => Vec::new(),
     };
     let stack = stack_label::render(&base, &record);
@@ -214,9 +215,20 @@ fn sha_mismatch(ci: &CiFacts, git: &GitFacts) -> Option<String> {
 }
 
 /// The records of `image`'s `io.waybill.stack` label; empty, with a
-/// warning, when it has none.
-async fn base_stack(image: &str) -> Result<Vec<Record>, HostError> {
-    let engine = Engine::connect().await?;
+/// warning, when it has none. The image is asked of the engine the docker
+/// CLI would build on (`DOCKER_HOST`, `DOCKER_CONTEXT`, `currentContext`,
+/// the default socket), resolved from `env` like every engine command's.
+async fn base_stack(image: &str, env: &Env) -> Result<Vec<Record>, HostError> {
+    let endpoints = endpoint::resolve(&EndpointArgs::default(), env)?;
+    let endpoint = match endpoints.as_slice() {
+        [one] => one,
+        many => {
+            return Err(HostError::ManyEngines {
+                names: many.iter().map(|e| e.name.clone()).collect(),
+            })
+        }
+    };
+    let engine = Engine::connect(endpoint).await?;
     let labels = engine.image_labels(image).await?;
     match labels.get(stack_label::STACK_LABEL) {
         Some(text) => stack_label::parse(text).map_err(|source| HostError::BadBaseStack {
@@ -265,5 +277,43 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, HostError::Engine(_)), "{error:?}");
+    }
+
+    /// Regression: `--from` once let bollard read DOCKER_HOST from the
+    /// process environment behind the [`Env`] it was given, so the
+    /// engine a test (or a server) named was ignored.
+    #[tokio::test]
+    async fn the_base_image_is_asked_of_the_engine_the_given_env_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("no-engine.sock");
+        let host = format!("unix://{}", socket.display());
+        let env: Env = [("DOCKER_HOST", host.as_str())].into_iter().collect();
+        let error = base_stack("base:1", &env).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("engine `default` ({host}) is unreachable")),
+            "{error}"
+        );
+        assert_eq!(error.exit_code(), crate::exit::UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn a_default_hosts_file_naming_several_engines_is_refused_for_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let waybill = dir.path().join("waybill");
+        std::fs::create_dir(&waybill).unwrap();
+        std::fs::write(
+            waybill.join("hosts.toml"),
+            "[[engine]]\nname = \"one\"\nhost = \"tcp://10.0.0.1:2375\"\n\n\
+             [[engine]]\nname = \"two\"\nhost = \"tcp://10.0.0.2:2375\"\n",
+        )
+        .unwrap();
+        let config = dir.path().display().to_string();
+        let env: Env = [("XDG_CONFIG_HOME", config.as_str())].into_iter().collect();
+        let error = base_stack("base:1", &env).await.unwrap_err();
+        assert!(matches!(error, HostError::ManyEngines { .. }), "{error:?}");
+        assert!(error.to_string().contains("one, two"), "{error}");
+        assert_eq!(error.exit_code(), crate::exit::CONFIG);
     }
 }
