@@ -15,7 +15,8 @@ Exit codes: 0 ok; 64 usage; 65 bad input data (a record, a label or the
 `container` tool's output); 66 missing input (a repository, a file, no
 match for the names or filters, no such TARGET); 69 Docker engine
 unreachable, or no such image; 71 OS error (clock, runtime); 73 cannot
-write --output; 74 reading or writing failed part-way.
+write --output; 74 reading or writing failed part-way; 78 the engine
+settings (a context, the hosts file) do not resolve.
 Each command's --help has its own list; see docs/exit-codes.md.";
 
 const STAMP_AFTER_HELP: &str = "\
@@ -29,15 +30,16 @@ See docs/stamping.md and docs/exit-codes.md.";
 
 const LS_AFTER_HELP: &str = "\
 Exit codes: 0 listed (containers that could not be described are error rows);
-64 usage; 66 names or filters matched nothing; 69 Docker engine unreachable;
-74 writing stdout failed. See docs/ls.md and docs/exit-codes.md.";
+64 usage; 66 names or filters matched nothing; 69 a Docker engine
+unreachable (the others are still listed); 74 writing stdout failed;
+78 the engine settings do not resolve. See docs/ls.md and docs/exit-codes.md.";
 
 const EXAMINE_AFTER_HELP: &str = "\
-Exit codes: 0 reported; 64 TARGET matches several containers (they are
-listed); 65 a malformed label, record or `container` output; 66 no such
+Exit codes: 0 reported; 64 TARGET matches several containers, on one
+engine or several (they are listed, as ENGINE/NAME across engines); 65 a malformed label, record or `container` output; 66 no such
 TARGET, or it has no `container` tool or no records; 69 Docker engine
-unreachable or the exec refused; 74 writing stdout failed.
-See docs/ls.md and docs/exit-codes.md.";
+unreachable or the exec refused; 74 writing stdout failed; 78 the engine
+settings do not resolve. See docs/ls.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]

@@ -113,7 +113,7 @@ pub enum HostError {
     #[error("failed to write to standard output: {0}")]
     Stdout(#[source] io::Error),
 
-    #[error("no container or image `{target}` on the engine")]
+    #[error("no container or image `{target}` on the engines asked")]
     NoSuchTarget { target: String },
 
     #[error("`{target}` matches several containers; name one of them: {}", matches.join(", "))]
