@@ -113,7 +113,9 @@ fn ls_over_two_engines_names_each_engine_in_its_rows() {
         return;
     };
     let _up = NODES_UP.lock().unwrap_or_else(|p| p.into_inner());
-    let out = waybill(fleet, &["ls", &fleet.container, "--json"]).ok();
+    // --all: another test stops node b's engine, and its container does
+    // not come back running when the engine does.
+    let out = waybill(fleet, &["ls", &fleet.container, "--all", "--json"]).ok();
     let listing: Value = serde_json::from_str(&out.stdout).expect("ls --json prints JSON");
     let mut engines: Vec<&str> = rows_of(&listing, &fleet.container)
         .iter()
@@ -126,7 +128,7 @@ fn ls_over_two_engines_names_each_engine_in_its_rows() {
     }
     assert_eq!(listing["engine_errors"], Value::Array(vec![]), "{out}");
     // The table names the engines too.
-    let out = waybill(fleet, &["ls", &fleet.container]).ok();
+    let out = waybill(fleet, &["ls", &fleet.container, "--all"]).ok();
     for engine in ["a", "b"] {
         assert!(
             out.stdout
@@ -145,7 +147,7 @@ fn an_engine_that_is_down_is_one_error_and_the_other_still_answers() {
     };
     let _up = NODES_UP.lock().unwrap_or_else(|p| p.into_inner());
     fleet.bed.stop_node("b");
-    let out = waybill(fleet, &["ls", &fleet.container, "--json"]);
+    let out = waybill(fleet, &["ls", &fleet.container, "--all", "--json"]);
     fleet.bed.start_node("b");
     assert_eq!(out.code(), Some(69), "{out}");
     let listing: Value = serde_json::from_str(&out.stdout).expect("ls --json prints JSON");
