@@ -9,7 +9,7 @@
 
 mod docker;
 
-use docker::{docker, engine_or_skip, label_args, ContainerGuard};
+use docker::{docker, engine_or_skip};
 use std::sync::OnceLock;
 use std::time::Duration;
 use waybill::host::engine::{
@@ -45,23 +45,6 @@ const LIMITS: ArchiveLimits = ArchiveLimits {
 };
 
 /// A running container of `image` that sleeps, removed on drop.
-fn sleeper(what: &str, image: &str) -> ContainerGuard {
-    let guard = ContainerGuard::new(what);
-    let mut args = vec![
-        "run",
-        "--detach",
-        "--network",
-        "none",
-        "--name",
-        &guard.name,
-    ];
-    let labels = label_args();
-    args.extend(labels.iter().map(String::as_str));
-    args.extend(["--entrypoint", "/bin/sleep", image, "600"]);
-    docker(&args).ok();
-    guard
-}
-
 fn images() -> &'static engine_images::TestImages {
     static IMAGES: OnceLock<engine_images::TestImages> = OnceLock::new();
     IMAGES.get_or_init(engine_images::build)
@@ -73,8 +56,8 @@ fn list_and_inspect_show_name_image_labels_and_state() {
         return;
     }
     let images = images();
-    let running = sleeper("ops-list", &images.tool);
-    let stopped = sleeper("ops-stopped", &images.tool);
+    let running = engine_images::sleeper("ops-list", &images.tool, &[]);
+    let stopped = engine_images::sleeper("ops-stopped", &images.tool, &[]);
     docker(&["stop", "--time", "1", &stopped.name]).ok();
     let rt = runtime();
     let engine = engine(&rt);
@@ -137,7 +120,7 @@ fn exec_keeps_stdout_and_stderr_apart_and_reports_the_exit_code() {
     if !engine_or_skip("exec_keeps_stdout_and_stderr_apart_and_reports_the_exit_code") {
         return;
     }
-    let c = sleeper("ops-exec", &images().tool);
+    let c = engine_images::sleeper("ops-exec", &images().tool, &[]);
     let rt = runtime();
     let engine = engine(&rt);
     let outcome = rt
@@ -173,7 +156,7 @@ fn exec_output_beyond_the_bound_keeps_its_tail() {
     if !engine_or_skip("exec_output_beyond_the_bound_keeps_its_tail") {
         return;
     }
-    let c = sleeper("ops-tail", &images().tool);
+    let c = engine_images::sleeper("ops-tail", &images().tool, &[]);
     let rt = runtime();
     let engine = engine(&rt);
     let mut req = request(&["/bin/sh", "-c", "seq 1 20000; echo LAST"]);
@@ -192,7 +175,7 @@ fn exec_past_its_deadline_is_a_timeout_not_a_hang() {
     if !engine_or_skip("exec_past_its_deadline_is_a_timeout_not_a_hang") {
         return;
     }
-    let c = sleeper("ops-deadline", &images().tool);
+    let c = engine_images::sleeper("ops-deadline", &images().tool, &[]);
     let rt = runtime();
     let engine = engine(&rt);
     let mut req = request(&["/bin/sleep", "300"]);
@@ -208,9 +191,9 @@ fn exec_in_a_paused_or_stopped_container_is_not_running() {
     if !engine_or_skip("exec_in_a_paused_or_stopped_container_is_not_running") {
         return;
     }
-    let paused = sleeper("ops-paused", &images().tool);
+    let paused = engine_images::sleeper("ops-paused", &images().tool, &[]);
     docker(&["pause", &paused.name]).ok();
-    let stopped = sleeper("ops-exited", &images().tool);
+    let stopped = engine_images::sleeper("ops-exited", &images().tool, &[]);
     docker(&["stop", "--time", "1", &stopped.name]).ok();
     let rt = runtime();
     let engine = engine(&rt);
@@ -231,7 +214,7 @@ fn exec_of_a_program_the_image_lacks_is_no_such_program() {
     if !engine_or_skip("exec_of_a_program_the_image_lacks_is_no_such_program") {
         return;
     }
-    let c = sleeper("ops-bare", &images().bare);
+    let c = engine_images::sleeper("ops-bare", &images().bare, &[]);
     let rt = runtime();
     let engine = engine(&rt);
     let outcome = rt
@@ -256,7 +239,7 @@ fn archive_reads_the_metadata_directory_of_a_stopped_container() {
     if !engine_or_skip("archive_reads_the_metadata_directory_of_a_stopped_container") {
         return;
     }
-    let c = sleeper("ops-archive", &images().tool);
+    let c = engine_images::sleeper("ops-archive", &images().tool, &[]);
     docker(&["stop", "--time", "1", &c.name]).ok();
     let rt = runtime();
     let engine = engine(&rt);

@@ -10,7 +10,7 @@
 mod docker;
 mod engine_images;
 
-use docker::{docker, engine_or_skip, label_args, ContainerGuard};
+use docker::{docker, engine_or_skip, ContainerGuard};
 use std::sync::OnceLock;
 use waybill::host::engine::EngineError;
 use waybill::host::fleet::{discover_one, DiscoveryError, EngineTarget, Found, Source};
@@ -28,24 +28,6 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs `image` sleeping, with `extra` docker-run arguments.
-fn sleeper(what: &str, image: &str, extra: &[&str]) -> ContainerGuard {
-    let guard = ContainerGuard::new(what);
-    let labels = label_args();
-    let mut args = vec![
-        "run",
-        "--detach",
-        "--network",
-        "none",
-        "--name",
-        &guard.name,
-    ];
-    args.extend(labels.iter().map(String::as_str));
-    args.extend_from_slice(extra);
-    args.extend(["--entrypoint", "/bin/sleep", image, "600"]);
-    docker(&args).ok();
-    guard
-}
-
 /// Describes container `name` through the library, as `waybill` does.
 fn describe(name: &str, state: bool) -> Result<Found, DiscoveryError> {
     let rt = runtime();
@@ -71,7 +53,7 @@ fn a_stack_label_describes_a_stopped_container_without_exec() {
     }
     // The bare image has no tool at all: only the label can describe it.
     let label = format!("io.waybill.stack={}", stack_label("from-label"));
-    let c = sleeper("disc-label", &images().bare, &["--label", &label]);
+    let c = engine_images::sleeper("disc-label", &images().bare, &["--label", &label]);
     docker(&["stop", "--time", "1", &c.name]).ok();
     let found = describe(&c.name, false).expect("described");
     assert_eq!(found.source, Source::Labels);
@@ -84,7 +66,7 @@ fn a_running_container_without_labels_is_asked_by_exec() {
     if !engine_or_skip("a_running_container_without_labels_is_asked_by_exec") {
         return;
     }
-    let c = sleeper("disc-exec", &images().tool, &[]);
+    let c = engine_images::sleeper("disc-exec", &images().tool, &[]);
     let found = describe(&c.name, false).expect("described");
     assert_eq!(found.source, Source::Exec);
     assert_eq!(
@@ -110,7 +92,7 @@ fn a_stopped_container_without_labels_is_read_through_the_archive() {
     if !engine_or_skip("a_stopped_container_without_labels_is_read_through_the_archive") {
         return;
     }
-    let c = sleeper("disc-archive", &images().tool, &[]);
+    let c = engine_images::sleeper("disc-archive", &images().tool, &[]);
     docker(&["stop", "--time", "1", &c.name]).ok();
     let found = describe(&c.name, true).expect("described");
     assert_eq!(found.source, Source::Archive);
@@ -126,7 +108,7 @@ fn a_paused_container_is_read_through_the_archive_with_a_warning() {
     if !engine_or_skip("a_paused_container_is_read_through_the_archive_with_a_warning") {
         return;
     }
-    let c = sleeper("disc-paused", &images().tool, &[]);
+    let c = engine_images::sleeper("disc-paused", &images().tool, &[]);
     docker(&["pause", &c.name]).ok();
     let found = describe(&c.name, false);
     docker(&["unpause", &c.name]).ok();
@@ -144,7 +126,7 @@ fn an_image_without_the_tool_is_reported_as_such() {
     if !engine_or_skip("an_image_without_the_tool_is_reported_as_such") {
         return;
     }
-    let c = sleeper("disc-bare", &images().bare, &[]);
+    let c = engine_images::sleeper("disc-bare", &images().bare, &[]);
     let error = describe(&c.name, false).expect_err("no tool");
     assert!(matches!(error, DiscoveryError::NoTool { .. }), "{error:?}");
     assert!(
@@ -173,7 +155,7 @@ fn bad_stack_labels_are_errors_naming_the_label() {
         ("record", r#"[{"project":""}]"#),
     ] {
         let label = format!("io.waybill.stack={value}");
-        let c = sleeper(
+        let c = engine_images::sleeper(
             &format!("disc-bad-{what}"),
             &images().tool,
             &["--label", &label],
@@ -239,7 +221,7 @@ fn unusable_tool_output_is_an_error_saying_what_was_printed() {
     if !engine_or_skip("unusable_tool_output_is_an_error_saying_what_was_printed") {
         return;
     }
-    let nonjson = sleeper(
+    let nonjson = engine_images::sleeper(
         "disc-nonjson",
         &images().fake,
         &["--env", "FAKE_MODE=nonjson"],
@@ -251,14 +233,14 @@ fn unusable_tool_output_is_an_error_saying_what_was_printed() {
     );
     assert!(error.to_string().contains("not valid JSON"), "{error}");
 
-    let empty = sleeper("disc-empty", &images().fake, &["--env", "FAKE_MODE=empty"]);
+    let empty = engine_images::sleeper("disc-empty", &images().fake, &["--env", "FAKE_MODE=empty"]);
     let error = describe(&empty.name, false).expect_err("empty");
     assert!(
         matches!(error, DiscoveryError::EmptyOutput { .. }),
         "{error:?}"
     );
 
-    let newer = sleeper("disc-newer", &images().fake, &["--env", "FAKE_MODE=newer"]);
+    let newer = engine_images::sleeper("disc-newer", &images().fake, &["--env", "FAKE_MODE=newer"]);
     let error = describe(&newer.name, true).expect_err("newer report");
     assert!(error.to_string().contains("upgrade waybill"), "{error}");
 }
@@ -268,7 +250,7 @@ fn a_removed_container_is_no_such_container() {
     if !engine_or_skip("a_removed_container_is_no_such_container") {
         return;
     }
-    let c = sleeper("disc-removed", &images().tool, &[]);
+    let c = engine_images::sleeper("disc-removed", &images().tool, &[]);
     docker(&["rm", "--force", &c.name]).ok();
     let rt = runtime();
     let error = rt

@@ -20,23 +20,6 @@ fn images() -> &'static engine_images::TestImages {
     IMAGES.get_or_init(engine_images::build)
 }
 
-fn sleeper(what: &str, image: &str) -> ContainerGuard {
-    let guard = ContainerGuard::new(what);
-    let labels = label_args();
-    let mut args = vec![
-        "run",
-        "--detach",
-        "--network",
-        "none",
-        "--name",
-        &guard.name,
-    ];
-    args.extend(labels.iter().map(String::as_str));
-    args.extend(["--entrypoint", "/bin/sleep", image, "600"]);
-    docker(&args).ok();
-    guard
-}
-
 fn waybill(args: &[&str]) -> Output {
     run(
         Command::new(env!("CARGO_BIN_EXE_waybill")).args(args),
@@ -49,7 +32,7 @@ fn examine_prints_engine_facts_and_the_same_report_as_container_examine() {
     if !engine_or_skip("examine_prints_engine_facts_and_the_same_report_as_container_examine") {
         return;
     }
-    let c = sleeper("ex-running", &images().tool);
+    let c = engine_images::sleeper("ex-running", &images().tool, &[]);
     let out = waybill(&["examine", "--state", &c.name]).ok();
     assert!(
         out.stdout.contains(&format!("Container: {}", c.name)),
@@ -79,7 +62,7 @@ fn examine_reads_a_stopped_container_through_the_archive() {
     if !engine_or_skip("examine_reads_a_stopped_container_through_the_archive") {
         return;
     }
-    let c = sleeper("ex-stopped", &images().tool);
+    let c = engine_images::sleeper("ex-stopped", &images().tool, &[]);
     docker(&["stop", "--time", "1", &c.name]).ok();
     let out = waybill(&["examine", &c.name]).ok();
     assert!(out.stdout.contains("Source: archive"), "{out}");
@@ -92,17 +75,7 @@ fn examine_of_a_labelled_image_reads_its_label() {
     if !engine_or_skip("examine_of_a_labelled_image_reads_its_label") {
         return;
     }
-    let name = docker::unique_name("ex-labelled-image");
-    let label = format!(
-        "io.waybill.stack=[{}]",
-        engine_images::record_json("imaged")
-    );
-    engine_images::build_image(
-        &name,
-        "FROM scratch\nCOPY busybox /bin/busybox\n",
-        &[("busybox", std::path::Path::new("/bin/busybox"))],
-        &["--label", &label],
-    );
+    let name = engine_images::labelled_image("ex-labelled-image", "imaged");
     let out = waybill(&["examine", &name]).ok();
     assert!(out.stdout.contains("Source: labels"), "{out}");
     assert!(out.stdout.contains("imaged"), "{out}");
@@ -121,7 +94,7 @@ fn examine_of_nothing_or_of_an_image_without_the_tool_exits_66() {
         "{out}"
     );
 
-    let c = sleeper("ex-bare", &images().bare);
+    let c = engine_images::sleeper("ex-bare", &images().bare, &[]);
     let out = waybill(&["examine", &c.name]);
     assert_eq!(out.code(), Some(66), "{out}");
     assert!(

@@ -159,7 +159,7 @@ fn an_engine_that_is_down_is_one_error_and_the_other_still_answers() {
     let errors = listing["engine_errors"].as_array().expect("engine_errors");
     assert_eq!(errors.len(), 1, "{out}");
     assert_eq!(errors[0]["engine"], "b", "{out}");
-    assert!(out.stderr.contains("engine b"), "{out}");
+    assert!(out.stderr.contains("engine `b`"), "{out}");
 }
 
 #[test]

@@ -11,7 +11,7 @@
 mod docker;
 mod engine_images;
 
-use docker::{docker, engine_or_skip, label_args, run, ContainerGuard, Output, COMMAND_DEADLINE};
+use docker::{docker, engine_or_skip, run, ContainerGuard, Output, COMMAND_DEADLINE};
 use serde_json::Value;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -23,24 +23,13 @@ fn images() -> &'static engine_images::TestImages {
 
 /// Runs `image` sleeping, with `extra` docker-run arguments and a
 /// `io.waybill.group=<group>` label the test selects by.
+/// A sleeping container of `image` in test group `group` (a label the
+/// tests filter on), with `extra` docker-run arguments.
 fn sleeper(what: &str, image: &str, group: &str, extra: &[&str]) -> ContainerGuard {
-    let guard = ContainerGuard::new(what);
-    let labels = label_args();
     let group = format!("io.waybill.group={group}");
-    let mut args = vec![
-        "run",
-        "--detach",
-        "--network",
-        "none",
-        "--name",
-        &guard.name,
-    ];
-    args.extend(labels.iter().map(String::as_str));
-    args.extend(["--label", &group]);
+    let mut args = vec!["--label", group.as_str()];
     args.extend_from_slice(extra);
-    args.extend(["--entrypoint", "/bin/sleep", image, "600"]);
-    docker(&args).ok();
-    guard
+    engine_images::sleeper(what, image, &args)
 }
 
 fn waybill(args: &[&str]) -> Output {
@@ -219,17 +208,7 @@ fn ls_images_lists_images_by_their_stack_label() {
     if !engine_or_skip("ls_images_lists_images_by_their_stack_label") {
         return;
     }
-    let name = docker::unique_name("ls-labelled-image");
-    let label = format!(
-        "io.waybill.stack=[{}]",
-        engine_images::record_json("imaged")
-    );
-    engine_images::build_image(
-        &name,
-        "FROM scratch\nCOPY busybox /bin/busybox\n",
-        &[("busybox", std::path::Path::new("/bin/busybox"))],
-        &["--label", &label],
-    );
+    let name = engine_images::labelled_image("ls-labelled-image", "imaged");
     let run_label = docker::run_label();
     let out = waybill(&[
         "ls",
@@ -257,7 +236,8 @@ fn ls_against_an_unreachable_engine_exits_69() {
     );
     assert_eq!(out.code(), Some(69), "{out}");
     assert!(
-        out.stderr.contains("cannot reach the Docker engine"),
+        out.stderr
+            .contains("engine `default` (unix:///nonexistent/waybill-test.sock) is unreachable"),
         "{out}"
     );
 }

@@ -6,7 +6,9 @@
 
 #![allow(dead_code)]
 
-use crate::docker::{label_args, remember_image, run, unique_name, BUILD_DEADLINE};
+use crate::docker::{
+    docker, label_args, remember_image, run, unique_name, ContainerGuard, BUILD_DEADLINE,
+};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -145,4 +147,38 @@ pub async fn local_engine() -> Result<waybill::host::engine::Engine, String> {
     waybill::host::engine::Engine::connect(endpoint)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Runs `image` sleeping for ten minutes in a labelled container with no
+/// network, with `extra` docker-run arguments; removed when dropped.
+pub fn sleeper(what: &str, image: &str, extra: &[&str]) -> ContainerGuard {
+    let guard = ContainerGuard::new(what);
+    let labels = label_args();
+    let mut args = vec![
+        "run",
+        "--detach",
+        "--network",
+        "none",
+        "--name",
+        &guard.name,
+    ];
+    args.extend(labels.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    args.extend(["--entrypoint", "/bin/sleep", image, "600"]);
+    docker(&args).ok();
+    guard
+}
+
+/// An image holding only busybox whose `io.waybill.stack` label carries
+/// one record of `project`: described from its label alone.
+pub fn labelled_image(what: &str, project: &str) -> String {
+    let name = unique_name(what);
+    let label = format!("io.waybill.stack=[{}]", record_json(project));
+    build_image(
+        &name,
+        "FROM scratch\nCOPY busybox /bin/busybox\n",
+        &[("busybox", busybox())],
+        &["--label", &label],
+    );
+    name
 }

@@ -58,7 +58,7 @@ pub struct LsArgs {
 }
 
 /// One output row; its JSON form is the documented schema.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 struct Row {
     engine: String,
     /// None in an image listing.
@@ -132,11 +132,16 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
         crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)?;
     }
     for e in &listing.engine_errors {
-        crate::output::stderr_line(format_args!(
-            "waybill: error: engine {}: {}",
-            escape(&e.engine),
-            escape(&e.error)
-        ));
+        // A failed connection names its engine itself.
+        if e.error.starts_with("engine `") {
+            crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
+        } else {
+            crate::output::stderr_line(format_args!(
+                "waybill: error: engine {}: {}",
+                escape(&e.engine),
+                escape(&e.error)
+            ));
+        }
     }
     if !args.json {
         for row in &listing.rows {
@@ -219,16 +224,7 @@ async fn container_rows(
                         .to_string(),
                 ),
                 health: d.details.as_ref().and_then(|x| x.health.clone()),
-                source: None,
-                project: None,
-                gitref: None,
-                git_branch: None,
-                source_url: None,
-                build_time: None,
-                actions: Vec::new(),
-                last: None,
-                warnings: Vec::new(),
-                error: None,
+                ..Row::default()
             };
             match &d.outcome {
                 Ok(found) => {
@@ -290,18 +286,8 @@ async fn image_rows(
                 id: image.id.clone(),
                 image: name.clone(),
                 image_id: image.id.clone(),
-                state: None,
-                health: None,
                 source: Some(Source::Labels),
-                project: None,
-                gitref: None,
-                git_branch: None,
-                source_url: None,
-                build_time: None,
-                actions: Vec::new(),
-                last: None,
-                warnings: Vec::new(),
-                error: None,
+                ..Row::default()
             };
             match &described {
                 Ok(report) => fill_from_report(&mut row, report, false),
