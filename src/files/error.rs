@@ -28,6 +28,18 @@ pub enum FileError {
 }
 
 impl FileError {
+    /// An error of `open` with `O_NOFOLLOW`: `ELOOP` there means the last
+    /// component is a symbolic link (maybe swapped in since it was looked
+    /// at), which is refused like any other file that is not regular.
+    pub fn from_nofollow_open(error: io::Error) -> FileError {
+        match error.raw_os_error() {
+            Some(nix::libc::ELOOP) => FileError::NotRegular {
+                kind: "a symbolic link",
+            },
+            _ => FileError::Io(error),
+        }
+    }
+
     /// Whether this is the operating system's "no such file".
     pub fn is_not_found(&self) -> bool {
         matches!(self, FileError::Io(e) if e.kind() == io::ErrorKind::NotFound)

@@ -38,12 +38,7 @@ pub fn open(path: &Path) -> Result<File, FileError> {
         .mode(0o644)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(nix::libc::ELOOP) => FileError::NotRegular {
-                kind: "a symbolic link",
-            },
-            _ => FileError::Io(e),
-        })?;
+        .map_err(FileError::from_nofollow_open)?;
     let file_type = file.metadata()?.file_type();
     if !file_type.is_file() {
         return Err(FileError::NotRegular {

@@ -28,13 +28,7 @@ pub fn regular(path: &Path, cap: u64) -> Result<Vec<u8>, FileError> {
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            // Swapped for a symlink since it was looked at.
-            Some(nix::libc::ELOOP) => FileError::NotRegular {
-                kind: "a symbolic link",
-            },
-            _ => FileError::Io(e),
-        })?;
+        .map_err(FileError::from_nofollow_open)?;
     let meta = file.metadata()?;
     check(&meta, cap)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
