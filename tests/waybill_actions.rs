@@ -528,3 +528,150 @@ fn an_unreachable_engine_exits_69() {
     assert_eq!(out.code(), Some(69), "{out}");
     assert!(out.stderr.contains("is unreachable"), "{out}");
 }
+
+#[test]
+fn wait_healthy_waits_for_a_new_healthy_probe_and_fails_an_unhealthy_one() {
+    if !engine_or_skip("wait_healthy_waits_for_a_new_healthy_probe_and_fails_an_unhealthy_one") {
+        return;
+    }
+    let images = images();
+    let health = |cmd: &'static str| -> [&'static str; 6] {
+        [
+            "--health-cmd",
+            cmd,
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+        ]
+    };
+    let healthy = sleeper("act-healthy", &images.actions, &health("true"));
+    let sick = sleeper("act-sick", &images.actions, &health("false"));
+    let plain = sleeper("act-nohealth", &images.actions, &[]);
+    let (doc, out) = waybill_json(&[
+        "update",
+        "--wait-healthy",
+        "--health-timeout",
+        "20",
+        &healthy.name,
+        &sick.name,
+        &plain.name,
+    ]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    let steps = |c: &ContainerGuard| -> Vec<(String, String)> {
+        results_of(&doc, &c.name)
+            .iter()
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap_or("").to_owned(),
+                    r["outcome"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let s = |a: &str, o: &str| (a.to_owned(), o.to_owned());
+    assert_eq!(
+        steps(&healthy),
+        vec![
+            s("update", "done"),
+            s("validate", "done"),
+            s("health", "done")
+        ]
+    );
+    assert_eq!(
+        steps(&sick),
+        vec![
+            s("update", "done"),
+            s("validate", "done"),
+            s("health", "failed")
+        ]
+    );
+    let r = result(&doc, &sick.name, "health");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not healthy within 20 s"),
+        "{r}"
+    );
+    // No HEALTHCHECK: nothing to wait for.
+    assert_eq!(
+        steps(&plain),
+        vec![s("update", "done"), s("validate", "done")]
+    );
+}
+
+#[test]
+fn ctrl_c_lets_the_running_update_finish_and_leaves_the_rest_not_reached() {
+    if !engine_or_skip("ctrl_c_lets_the_running_update_finish_and_leaves_the_rest_not_reached") {
+        return;
+    }
+    let images = images();
+    // Names sort a, b: a's UPDATE is running when SIGINT comes.
+    let a = sleeper("int-a", &images.actions, &["-e", "UPDATE_SLEEP=5"]);
+    let b = sleeper("int-b", &images.actions, &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waybill"))
+        .args(["update", "--batch", "1", "--json", &a.name, &b.name])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start waybill");
+    // Killed (and reaped) if the test fails before it ends.
+    struct Reap<'a>(&'a mut std::process::Child);
+    impl Drop for Reap<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    let reap = Reap(&mut child);
+    wait_until("the first UPDATE to start", COMMAND_DEADLINE, || {
+        let out = docker(&["exec", &a.name, "ls", "/tmp/update-started"]);
+        if out.success() {
+            Ok(())
+        } else {
+            Err(out.to_string())
+        }
+    });
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("send SIGINT");
+    let status = wait_until(
+        "waybill to end after SIGINT",
+        COMMAND_DEADLINE,
+        || match reap.0.try_wait() {
+            Ok(Some(status)) => Ok(status),
+            Ok(None) => Err("still running".into()),
+            Err(e) => Err(e.to_string()),
+        },
+    );
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    use std::io::Read;
+    if let Some(out) = reap.0.stdout.as_mut() {
+        out.read_to_string(&mut stdout).expect("read stdout");
+    }
+    if let Some(err) = reap.0.stderr.as_mut() {
+        err.read_to_string(&mut stderr).expect("read stderr");
+    }
+    let shown = format!("status {status}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(status.code(), Some(130), "{shown}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {shown}"));
+    assert_eq!(doc["interrupted"], true, "{shown}");
+    // The running UPDATE was let finish; nothing new started after it.
+    assert_eq!(
+        result(&doc, &a.name, "update")["outcome"],
+        "done",
+        "{shown}"
+    );
+    let after: Vec<&str> = results_of(&doc, &a.name)
+        .iter()
+        .skip(1)
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    assert!(after.iter().all(|o| *o == "not_reached"), "{shown}");
+    assert_eq!(
+        result(&doc, &b.name, "update")["outcome"],
+        "not_reached",
+        "{shown}"
+    );
+}
