@@ -18,6 +18,7 @@ mod deadline;
 mod error;
 mod exec;
 mod images;
+mod ssh;
 
 pub use archive::{ArchiveLimits, ArchivedFile};
 pub use connect::CONNECT_DEADLINE;
