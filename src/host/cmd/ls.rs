@@ -155,6 +155,12 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
             }
         }
     }
+    if !args.json && listing.rows.is_empty() && !selector.is_filtering() && !targets.is_empty() {
+        crate::output::stderr_line(format_args!(
+            "waybill: {}",
+            nothing_found(&args, targets.len())
+        ));
+    }
     if !listing.engine_errors.is_empty() {
         return Ok(exit::UNAVAILABLE);
     }
@@ -171,6 +177,24 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
         return Ok(exit::NOINPUT);
     }
     Ok(exit::OK)
+}
+
+/// What an unfiltered listing that found nothing on the engines it
+/// reached says on stderr, so an empty table is not mistaken for a hang
+/// or a failure (stdout stays empty; `--json` prints its empty `rows`).
+fn nothing_found(args: &LsArgs, engines: usize) -> String {
+    let on = if engines == 1 {
+        "the engine".to_owned()
+    } else {
+        format!("the {engines} engines")
+    };
+    if args.images {
+        format!("no image on {on} carries waybill records")
+    } else if args.all {
+        format!("no containers on {on}")
+    } else {
+        format!("no running containers on {on} (stopped ones are listed with --all)")
+    }
 }
 
 async fn container_rows(
