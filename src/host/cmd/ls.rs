@@ -132,16 +132,8 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
         crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)?;
     }
     for e in &listing.engine_errors {
-        // A failed connection names its engine itself.
-        if e.error.starts_with("engine `") {
-            crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
-        } else {
-            crate::output::stderr_line(format_args!(
-                "waybill: error: engine {}: {}",
-                escape(&e.engine),
-                escape(&e.error)
-            ));
-        }
+        // Every engine error names its engine itself.
+        crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
     }
     if !args.json {
         for row in &listing.rows {

@@ -113,12 +113,19 @@ impl Engine {
             all: listing == Listing::All,
             ..Default::default()
         };
-        let list = within(CALL_DEADLINE, "list", ObjectKind::Container, "*", async {
-            self.docker
-                .list_containers(Some(options))
-                .await
-                .map_err(|e| classify(e, "list", ObjectKind::Container, "*"))
-        })
+        let list = within(
+            CALL_DEADLINE,
+            &self.name,
+            "list",
+            ObjectKind::Container,
+            "*",
+            async {
+                self.docker
+                    .list_containers(Some(options))
+                    .await
+                    .map_err(|e| classify(e, &self.name, "list", ObjectKind::Container, "*"))
+            },
+        )
         .await?;
         Ok(list
             .into_iter()
@@ -141,6 +148,7 @@ impl Engine {
     pub async fn inspect_container(&self, name: &str) -> Result<ContainerDetails, EngineError> {
         let c = within(
             CALL_DEADLINE,
+            &self.name,
             "inspect",
             ObjectKind::Container,
             name,
@@ -148,7 +156,7 @@ impl Engine {
                 self.docker
                     .inspect_container(name, None::<InspectContainerOptions>)
                     .await
-                    .map_err(|e| classify(e, "inspect", ObjectKind::Container, name))
+                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, name))
             },
         )
         .await?;
