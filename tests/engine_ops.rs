@@ -109,8 +109,12 @@ fn inspecting_a_removed_container_is_no_such_container() {
         .block_on(engine.inspect_container("waybill-test-never-created-here"))
         .expect_err("no such container");
     assert!(matches!(error, EngineError::NotFound { .. }), "{error:?}");
+    // The message names the engine, so a row about one of many says which.
     assert!(
-        error.to_string().starts_with("no such container"),
+        error.to_string().starts_with(&format!(
+            "no such container `waybill-test-never-created-here` in engine `{}`",
+            engine.name()
+        )),
         "{error}"
     );
 }
