@@ -217,11 +217,10 @@ async fn container_rows(
         };
         for d in found {
             let report = d.outcome.as_ref().ok().map(|f| &f.report);
-            let labels = d.details.as_ref().map_or(&d.summary.labels, |x| &x.labels);
             let candidate = Candidate {
                 name: &d.summary.name,
                 id: &d.summary.id,
-                labels,
+                labels: &d.summary.labels,
                 record: report.and_then(|r| r.images.last()).map(|i| &i.record),
             };
             if !selector.matches(&candidate) {
@@ -233,13 +232,8 @@ async fn container_rows(
                 id: d.summary.id.clone(),
                 image: d.summary.image.clone(),
                 image_id: d.summary.image_id.clone(),
-                state: Some(
-                    d.details
-                        .as_ref()
-                        .map_or(&d.summary.state, |x| &x.state)
-                        .to_string(),
-                ),
-                health: d.details.as_ref().and_then(|x| x.health.clone()),
+                state: Some(d.summary.state.to_string()),
+                health: d.summary.health.clone(),
                 ..Row::default()
             };
             match &d.outcome {
