@@ -32,7 +32,9 @@
 # per node: NAME ADDR UNIX_SOCKET TCP_URL TLS_DIR|- SSH_URL|- VERSION.
 # TLS_DIR holds ca.pem, cert.pem and key.pem for clients (DOCKER_CERT_PATH).
 # ssh clients need $RUN_ROOT/ID/bin first on PATH: its `ssh` wrapper names
-# the testbed's client config (key, port, no host-key prompts).
+# the testbed's client config (user, key, no host-key prompts). It has no
+# Port line: a client must pass the address's :2222 to ssh itself (`-p`), as
+# the docker CLI and waybill do.
 #
 # The owner of a testbed is the process that ran `up` (its parent pid), or
 # $WAYBILL_TESTBED_OWNER: `sweep` leaves testbeds whose owner still lives.
@@ -293,8 +295,9 @@ EOF
     nsenter --net="/run/netns/$ns" /usr/sbin/sshd -f "$run/ssh/sshd_config" -E "$run/ssh/sshd.log"
     # ssh reads its user config from the passwd entry's home, not $HOME:
     # clients reach the node through the wrapper $RUN_ROOT/ID/bin/ssh,
-    # which names this testbed's own config file.
-    printf 'Host %s\n  Port 2222\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' \
+    # which names this testbed's own config file. No `Port 2222` in it:
+    # clients must take the port from the address (tests prove they do).
+    printf 'Host %s\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' \
       "$addr" "$run/ssh/id_ed25519" >>"$RUN_ROOT/$id/ssh_config"
     mkdir -p "$RUN_ROOT/$id/bin"
     printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$RUN_ROOT/$id/ssh_config" >"$RUN_ROOT/$id/bin/ssh"

@@ -1,30 +1,31 @@
 //! `Engine::connect` reaches real engines of the multi-host testbed over
 //! every transport (unix, tcp, TLS with the testbed's client certificate,
-//! ssh through the testbed's wrapper), negotiates each engine's own API
-//! version (20.10 → 1.41, 26.1 → 1.45), and classifies each failure,
-//! naming the engine: a stopped engine is unreachable, a TLS engine
-//! refuses a client without certificates or trusting another CA, plain
-//! tcp and TLS do not mix, and ssh settings bollard cannot honour are
-//! refused with the fix.
+//! ssh through the testbed's wrapper on the node's port 2222), negotiates
+//! each engine's own API version (20.10 → 1.41, 26.1 → 1.45), and
+//! classifies each failure, naming the engine: a stopped engine is
+//! unreachable, a TLS engine refuses a client without certificates or
+//! trusting another CA, plain tcp and TLS do not mix, and ssh that cannot
+//! reach sshd or log in says so in ssh's own words.
 //!
-//! No `waybill` subcommand connects to arbitrary engines yet, so these
-//! tests call the library from a tokio runtime of their own; the
-//! real-binary tests come with `waybill ls`.
+//! Most tests call the library from a tokio runtime of their own; the
+//! ssh port test also runs the real `waybill ls`, whose exec into the
+//! node's container goes over the same ssh connection kind.
 
 #![cfg(feature = "host")]
 
 mod docker;
+mod engine_images;
 #[path = "testbed/mod.rs"]
 mod testbed;
 
-use docker::run_with_deadline;
+use docker::{run_with_deadline, unique_name, COMMAND_DEADLINE};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Once, RwLock};
 use std::time::Duration;
-use testbed::{testbed_or_skip, Testbed};
+use testbed::{testbed_or_skip, Testbed, Via};
 use waybill::host::endpoint::{resolve, Endpoint, EndpointArgs, Origin, TlsFiles};
-use waybill::host::engine::{Engine, EngineError, CONNECT_DEADLINE};
+use waybill::host::engine::{Engine, EngineError, Listing, CONNECT_DEADLINE};
 use waybill::host::env::Env;
 
 const NODES: [&str; 3] = ["a", "b:tls", "c:ssh,engine26"];
@@ -35,9 +36,9 @@ static NODES_UP: RwLock<()> = RwLock::new(());
 
 fn bed(test: &str) -> Option<&'static Testbed> {
     let bed = testbed_or_skip(test, &NODES)?;
-    // bollard's ssh transport runs `ssh` from PATH: the testbed's
-    // wrapper (key, port, no host-key prompt) goes first, once, before
-    // any test connects over ssh.
+    // waybill's ssh transport runs `ssh` from PATH: the testbed's
+    // wrapper (user, key, no host-key prompt; no port) goes first, once,
+    // before any test connects over ssh.
     static PATH: Once = Once::new();
     PATH.call_once(|| {
         let path = std::env::var("PATH").unwrap_or_default();
@@ -85,15 +86,6 @@ fn tls_files(dir: &Path) -> TlsFiles {
     }
 }
 
-/// The ssh address of `node` without the testbed's port: the wrapper's
-/// ssh config gives port 2222 for the node's address.
-fn ssh_without_port(bed: &Testbed, node: &str) -> String {
-    let url = bed.node(node).ssh.clone().expect("an ssh node");
-    url.strip_suffix(":2222")
-        .expect("the testbed's ssh port")
-        .to_string()
-}
-
 #[track_caller]
 fn assert_names_engine(error: &EngineError, endpoint: &Endpoint) {
     let text = error.to_string();
@@ -124,7 +116,10 @@ fn every_transport_connects_and_negotiates_the_engines_own_api_version() {
         ),
         (host_endpoint(&c.unix, |_| {}), "1.45"),
         (host_endpoint(&c.tcp, |_| {}), "1.45"),
-        (host_endpoint(&ssh_without_port(bed, "c"), |_| {}), "1.45"),
+        (
+            host_endpoint(c.ssh.as_deref().expect("c has ssh"), |_| {}),
+            "1.45",
+        ),
     ];
     for (endpoint, api) in cases {
         let engine =
@@ -236,25 +231,124 @@ fn plain_tcp_and_tls_do_not_mix_and_the_error_says_so() {
     assert_names_engine(&error, &tls);
 }
 
+/// Regression: bollard's ssh connector handed `root@ADDR:2222` to ssh as
+/// one host name, so an address with a port other than 22 was refused.
+/// The testbed's ssh config has no `Port` line, so only the address can
+/// tell ssh the port.
 #[test]
-fn ssh_failures_name_the_engine_and_the_fix() {
-    let test = "ssh_failures_name_the_engine_and_the_fix";
+fn an_ssh_address_with_a_port_reaches_that_port_and_waybill_ls_execs_there() {
+    let test = "an_ssh_address_with_a_port_reaches_that_port_and_waybill_ls_execs_there";
     let Some(bed) = bed(test) else { return };
     let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let c = bed.node("c");
+    let url = c.ssh.clone().expect("c has ssh");
+    assert!(url.ends_with(":2222"), "{url}");
+    let config_path = bed.ssh_bin().with_file_name("ssh_config");
+    let config = std::fs::read_to_string(&config_path).expect("the testbed's ssh config");
+    assert!(
+        !config
+            .lines()
+            .any(|line| line.trim_start().to_lowercase().starts_with("port")),
+        "{} names a port, so this test would not show that waybill passes it:\n{config}",
+        config_path.display()
+    );
 
-    // A port in the address: bollard would hand `host:port` to ssh as a
-    // host name, so it is refused with the ssh_config fix.
-    let with_port = endpoint("c-port", bed.node("c").ssh.as_deref().expect("ssh"), None);
-    let error = connect(&with_port).err().expect("a port was accepted");
-    assert!(matches!(error, EngineError::SshFailed { .. }), "{error:?}");
-    assert_names_engine(&error, &with_port);
-    assert!(error.to_string().contains("Port 2222"), "{error}");
+    // The library: it connects, negotiates 26.1's API version, and
+    // answers more than one request over ssh.
+    let ssh = endpoint("c-ssh", &url, None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let listed = runtime.block_on(async {
+        let engine = Engine::connect(&ssh).await?;
+        assert_eq!(engine.api_version(), "1.45");
+        engine.list_containers(Listing::All).await
+    });
+    listed.unwrap_or_else(|e| panic!("{url}: {e}"));
 
-    // A host with no sshd (a's address, port 22): ssh cannot log in.
-    let no_sshd = endpoint("a-ssh", &format!("ssh://root@{}", bed.node("a").addr), None);
-    let error = connect(&no_sshd).err().expect("a has no sshd");
+    // The binary: a running container of a copy-in image (no labels) on
+    // c is described by an exec of its `container` tool, which over ssh
+    // is an upgraded HTTP connection through `docker system dial-stdio`.
+    let images = engine_images::build();
+    bed.load(&[&images.tool]);
+    let name = unique_name("ssh-port");
+    bed.docker(
+        c,
+        Via::Unix,
+        &[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--label",
+            docker::TEST_LABEL,
+            &images.tool,
+            "/bin/sleep",
+            "600",
+        ],
+    )
+    .ok();
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waybill"));
+    for var in ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PATH", format!("{}:{path}", bed.ssh_bin().display()))
+        .args(["ls", &name, "--json", "-H", &url]);
+    let out = run_with_deadline(&mut cmd, COMMAND_DEADLINE)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .ok();
+    let listing: serde_json::Value =
+        serde_json::from_str(&out.stdout).expect("ls --json prints JSON");
+    let rows = listing["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!(rows[0]["container"], name.as_str(), "{out}");
+    assert_eq!(rows[0]["source"], "exec", "{out}");
+    assert_eq!(rows[0]["project"], engine_images::PROJECT, "{out}");
+    bed.docker(c, Via::Unix, &["rm", "-f", &name]).ok();
+}
+
+#[test]
+fn ssh_failures_name_the_engine_and_say_what_ssh_said() {
+    let test = "ssh_failures_name_the_engine_and_say_what_ssh_said";
+    let Some(bed) = bed(test) else { return };
+    let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let (a, c) = (bed.node("a"), bed.node("c"));
+
+    // A host with no sshd (a's address), on the default port and on
+    // another: ssh cannot connect, and says where it tried.
+    for (name, url, port) in [
+        ("a-ssh", format!("ssh://root@{}", a.addr), "22"),
+        ("a-ssh-port", format!("ssh://root@{}:2222", a.addr), "2222"),
+    ] {
+        let no_sshd = endpoint(name, &url, None);
+        let error = connect(&no_sshd).err().expect("a has no sshd");
+        assert!(matches!(error, EngineError::SshFailed { .. }), "{error:?}");
+        assert_names_engine(&error, &no_sshd);
+        let text = error.to_string();
+        assert!(
+            text.contains("ssh exited with status 255")
+                && text.contains(&format!("port {port}"))
+                && text.to_lowercase().contains("connection refused"),
+            "{text}"
+        );
+    }
+
+    // c's sshd, as a user it does not know: the login is refused.
+    let stranger = endpoint(
+        "c-stranger",
+        &format!("ssh://waybill-no-such-user@{}:2222", c.addr),
+        None,
+    );
+    let error = connect(&stranger).err().expect("an unknown user logged in");
     assert!(matches!(error, EngineError::SshFailed { .. }), "{error:?}");
-    assert_names_engine(&error, &no_sshd);
+    assert_names_engine(&error, &stranger);
+    let text = error.to_string();
+    assert!(
+        text.contains("Permission denied") && text.contains("without a prompt"),
+        "{text}"
+    );
 }
 
 #[test]

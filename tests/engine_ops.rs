@@ -98,6 +98,46 @@ fn list_and_inspect_show_name_image_labels_and_state() {
     assert_eq!(details.health, None);
 }
 
+/// A listing alone describes a container, health included (engines before
+/// API 1.52 give it only in the status text), so discovery needs no
+/// inspect per container.
+#[test]
+fn a_listing_shows_the_health_an_inspect_shows() {
+    if !engine_or_skip("a_listing_shows_the_health_an_inspect_shows") {
+        return;
+    }
+    let images = images();
+    let checked = engine_images::sleeper(
+        "ops-health",
+        &images.tool,
+        &["--health-cmd", "/bin/true", "--health-interval", "1s"],
+    );
+    let unchecked = engine_images::sleeper("ops-no-health", &images.tool, &[]);
+    let rt = runtime();
+    let engine = engine(&rt);
+    docker::wait_until("the health check to pass", Duration::from_secs(60), || {
+        let details = rt
+            .block_on(engine.inspect_container(&checked.name))
+            .map_err(|e| e.to_string())?;
+        match details.health.as_deref() {
+            Some("healthy") => Ok(()),
+            other => Err(format!("health {other:?}")),
+        }
+    });
+    let list = rt
+        .block_on(engine.list_containers(Listing::Running))
+        .expect("list");
+    let health = |name: &str| {
+        list.iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} listed"))
+            .health
+            .clone()
+    };
+    assert_eq!(health(&checked.name).as_deref(), Some("healthy"));
+    assert_eq!(health(&unchecked.name), None);
+}
+
 #[test]
 fn inspecting_a_removed_container_is_no_such_container() {
     if !engine_or_skip("inspecting_a_removed_container_is_no_such_container") {
@@ -109,8 +149,12 @@ fn inspecting_a_removed_container_is_no_such_container() {
         .block_on(engine.inspect_container("waybill-test-never-created-here"))
         .expect_err("no such container");
     assert!(matches!(error, EngineError::NotFound { .. }), "{error:?}");
+    // The message names the engine, so a row about one of many says which.
     assert!(
-        error.to_string().starts_with("no such container"),
+        error.to_string().starts_with(&format!(
+            "no such container `waybill-test-never-created-here` in engine `{}`",
+            engine.name()
+        )),
         "{error}"
     );
 }

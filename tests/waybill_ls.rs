@@ -4,12 +4,15 @@
 //! its own containers by this run's label.
 //!
 //! Needs a Docker engine: without one every test prints SKIP, or fails
-//! when CI=true.
+//! when CI=true. One test needs an engine with no containers at all, which
+//! the shared local engine cannot promise: it uses a one-node testbed.
 
 #![cfg(feature = "host")]
 
 mod docker;
 mod engine_images;
+#[path = "testbed/mod.rs"]
+mod testbed;
 
 use docker::{docker, engine_or_skip, run, ContainerGuard, Output, COMMAND_DEADLINE};
 use serde_json::Value;
@@ -186,6 +189,46 @@ fn ls_with_a_filter_that_matches_nothing_says_so_and_exits_66() {
     let out = waybill(&["ls", "--label", &group_filter("nobody"), "--branch", "none"]);
     assert_eq!(out.code(), Some(66), "{out}");
     assert!(out.stderr.contains("no container matches"), "{out}");
+}
+
+/// Regression: an unfiltered `waybill ls` that found no containers
+/// printed nothing at all, which reads like a hang or a failure.
+#[test]
+fn ls_on_an_engine_without_containers_says_so_on_stderr_and_keeps_stdout_empty() {
+    let test = "ls_on_an_engine_without_containers_says_so_on_stderr_and_keeps_stdout_empty";
+    let Some(bed) = testbed::testbed_or_skip(test, &["a"]) else {
+        return;
+    };
+    let unix = bed.node("a").unix.clone();
+    let ls = |extra: &[&str]| {
+        run(
+            Command::new(env!("CARGO_BIN_EXE_waybill"))
+                .env_remove("DOCKER_HOST")
+                .env_remove("DOCKER_CONTEXT")
+                .args(["ls", "-H", &unix])
+                .args(extra),
+            COMMAND_DEADLINE,
+        )
+        .ok()
+    };
+    let out = ls(&[]);
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(
+        out.stderr.contains(
+            "waybill: no running containers on the engine (stopped ones are listed with --all)"
+        ),
+        "{out}"
+    );
+    let out = ls(&["--all"]);
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(
+        out.stderr.contains("waybill: no containers on the engine"),
+        "{out}"
+    );
+    // JSON is unchanged: an empty listing, and nothing on stderr.
+    let out = ls(&["--json"]);
+    assert!(json_rows(&out).is_empty(), "{out}");
+    assert_eq!(out.stderr, "", "{out}");
 }
 
 #[test]

@@ -99,8 +99,9 @@ impl Testbed {
     }
 
     /// The directory whose `ssh` wrapper reaches the ssh nodes (with the
-    /// testbed's key, port and no host-key prompts): put it first on
-    /// `PATH` for anything that runs `ssh`.
+    /// testbed's key and no host-key prompts, but not their port, which
+    /// the client must pass as `-p 2222`): put it first on `PATH` for
+    /// anything that runs `ssh`.
     pub fn ssh_bin(&self) -> PathBuf {
         self.run_root.join(&self.id).join("bin")
     }

@@ -61,7 +61,7 @@ pub async fn select_targets(
         };
         for d in found {
             let report = d.outcome.as_ref().ok().map(|f| &f.report);
-            let labels = d.details.as_ref().map_or(&d.summary.labels, |x| &x.labels);
+            let labels = &d.summary.labels;
             let record = report.and_then(|r| r.images.last()).map(|i| &i.record);
             let candidate = Candidate {
                 name: &d.summary.name,
@@ -92,12 +92,8 @@ pub async fn select_targets(
                 id: d.summary.id.clone(),
                 image: d.summary.image.clone(),
                 project: record.map(|r| r.project.clone()),
-                state: d
-                    .details
-                    .as_ref()
-                    .map_or(&d.summary.state, |x| &x.state)
-                    .clone(),
-                has_health_check: d.details.as_ref().is_some_and(|x| x.health.is_some()),
+                state: d.summary.state.clone(),
+                has_health_check: d.summary.health.is_some(),
                 timeouts,
             });
         }

@@ -118,16 +118,8 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
         crate::output::stdout(text.as_bytes()).map_err(HostError::Stdout)?;
     }
     for e in &listing.engine_errors {
-        // A failed connection names its engine itself.
-        if e.error.starts_with("engine `") {
-            crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
-        } else {
-            crate::output::stderr_line(format_args!(
-                "waybill: error: engine {}: {}",
-                escape(&e.engine),
-                escape(&e.error)
-            ));
-        }
+        // Every engine error names its engine itself.
+        crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
     }
     if !args.json {
         for row in &listing.rows {
@@ -140,6 +132,12 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
                 ));
             }
         }
+    }
+    if !args.json && listing.rows.is_empty() && !selector.is_filtering() && !targets.is_empty() {
+        crate::output::stderr_line(format_args!(
+            "waybill: {}",
+            nothing_found(&args, targets.len())
+        ));
     }
     if !listing.engine_errors.is_empty() {
         return Ok(exit::UNAVAILABLE);
@@ -157,6 +155,24 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
         return Ok(exit::NOINPUT);
     }
     Ok(exit::OK)
+}
+
+/// What an unfiltered listing that found nothing on the engines it
+/// reached says on stderr, so an empty table is not mistaken for a hang
+/// or a failure (stdout stays empty; `--json` prints its empty `rows`).
+fn nothing_found(args: &LsArgs, engines: usize) -> String {
+    let on = if engines == 1 {
+        "the engine".to_owned()
+    } else {
+        format!("the {engines} engines")
+    };
+    if args.images {
+        format!("no image on {on} carries waybill records")
+    } else if args.all {
+        format!("no containers on {on}")
+    } else {
+        format!("no running containers on {on} (stopped ones are listed with --all)")
+    }
 }
 
 async fn container_rows(
@@ -187,11 +203,10 @@ async fn container_rows(
         };
         for d in found {
             let report = d.outcome.as_ref().ok().map(|f| &f.report);
-            let labels = d.details.as_ref().map_or(&d.summary.labels, |x| &x.labels);
             let candidate = Candidate {
                 name: &d.summary.name,
                 id: &d.summary.id,
-                labels,
+                labels: &d.summary.labels,
                 record: report.and_then(|r| r.images.last()).map(|i| &i.record),
             };
             if !selector.matches(&candidate) {
@@ -203,13 +218,8 @@ async fn container_rows(
                 id: d.summary.id.clone(),
                 image: d.summary.image.clone(),
                 image_id: d.summary.image_id.clone(),
-                state: Some(
-                    d.details
-                        .as_ref()
-                        .map_or(&d.summary.state, |x| &x.state)
-                        .to_string(),
-                ),
-                health: d.details.as_ref().and_then(|x| x.health.clone()),
+                state: Some(d.summary.state.to_string()),
+                health: d.summary.health.clone(),
                 ..Row::default()
             };
             match &d.outcome {

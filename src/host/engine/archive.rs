@@ -48,6 +48,7 @@ impl Engine {
     ) -> Result<Vec<ArchivedFile>, EngineError> {
         let tar = within(
             limits.deadline,
+            &self.name,
             "read an archive of",
             ObjectKind::Container,
             container,
@@ -56,6 +57,7 @@ impl Engine {
         .await?;
         let mut files =
             parse_directory(&tar, limits.max_file).map_err(|reason| EngineError::BadArchive {
+                engine: self.name.clone(),
                 container: container.to_owned(),
                 path: dir.to_owned(),
                 reason,
@@ -78,9 +80,10 @@ impl Engine {
             .download_from_container(container, Some(options));
         let mut tar = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| archive_error(e, container, dir))?;
+            let chunk = chunk.map_err(|e| archive_error(e, &self.name, container, dir))?;
             if (tar.len() + chunk.len()) as u64 > max_total {
                 return Err(EngineError::ArchiveTooLarge {
+                    engine: self.name.clone(),
                     container: container.to_owned(),
                     path: dir.to_owned(),
                     limit: max_total,
@@ -94,19 +97,21 @@ impl Engine {
 
 /// The archive endpoint answers 404 both for a missing container and for
 /// a missing path; the engine's message tells them apart.
-fn archive_error(error: BollardError, container: &str, dir: &str) -> EngineError {
+fn archive_error(error: BollardError, engine: &str, container: &str, dir: &str) -> EngineError {
     match &error {
         BollardError::DockerResponseServerError {
             status_code: 404,
             message,
         } if !message.to_ascii_lowercase().contains("no such container") => {
             EngineError::NoSuchPath {
+                engine: engine.to_owned(),
                 container: container.to_owned(),
                 path: dir.to_owned(),
             }
         }
         _ => super::error::classify(
             error,
+            engine,
             "read an archive of",
             ObjectKind::Container,
             container,

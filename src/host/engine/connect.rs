@@ -1,7 +1,13 @@
 //! Reaching one engine named by an [`Endpoint`]: a unix socket, plain
 //! tcp, tcp with TLS (rustls) or ssh (the system's `ssh` client running
-//! `docker system dial-stdio` on the far side), with the API version
-//! negotiated rather than pinned, so both old and new engines answer.
+//! `docker system dial-stdio` on the far side, through our own transport
+//! in `ssh.rs`), with the API version negotiated rather than pinned, so
+//! both old and new engines answer.
+//!
+//! Every ssh address, port 22 or another, takes that one transport
+//! rather than bollard's ssh connector, which reads `user@host:port` as
+//! one host name: one set of ssh options, and one place that turns ssh's
+//! own exit and stderr into the reason a connection failed.
 //!
 //! Connecting and negotiating share one deadline, [`CONNECT_DEADLINE`].
 //! A failure is classified here ([`EngineError::EngineUnreachable`],
@@ -11,10 +17,13 @@
 //! (`crate::host::endpoint`); nothing here reads the environment.
 
 use super::error::{chain, EngineError};
+use super::ssh::{SshConnector, SshTarget, EXIT_GRACE};
 use super::Engine;
 use crate::host::endpoint::{Endpoint, TlsFiles};
 use bollard::errors::Error as BollardError;
-use bollard::{Docker, API_DEFAULT_VERSION};
+use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use std::path::Path;
 use std::time::Duration;
 
@@ -33,6 +42,11 @@ const REQUEST_TIMEOUT_SECS: u64 = 120;
 /// CA but no client certificate means.
 const NO_CLIENT_FILE: &str = "/nonexistent/waybill-no-client-certificate.pem";
 
+/// The address bollard puts in requests over ssh: `docker system
+/// dial-stdio` forwards them to its engine whatever they name (the
+/// docker CLI uses the same placeholder).
+const SSH_REQUEST_ADDRESS: &str = "http://docker.example.com";
+
 /// How an endpoint is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Transport<'a> {
@@ -47,11 +61,25 @@ impl Engine {
     /// version, within [`CONNECT_DEADLINE`].
     pub async fn connect(endpoint: &Endpoint) -> Result<Engine, EngineError> {
         let transport = transport(endpoint);
-        let docker = client(endpoint, transport)?;
+        let (docker, ssh) = client(endpoint, transport)?;
         let negotiated = tokio::time::timeout(CONNECT_DEADLINE, docker.negotiate_version()).await;
         let docker = match negotiated {
             Ok(Ok(docker)) => docker,
-            Ok(Err(error)) => return Err(classify_connect(error, endpoint, transport)),
+            Ok(Err(error)) => {
+                // Over ssh, what ssh said is the reason; the HTTP error
+                // only says the connection closed.
+                if let Some(exit) = match &ssh {
+                    Some(ssh) => ssh.last_exit(EXIT_GRACE).await,
+                    None => None,
+                } {
+                    return Err(EngineError::SshFailed {
+                        engine: endpoint.name.clone(),
+                        url: endpoint.url.clone(),
+                        reason: exit.reason(),
+                    });
+                }
+                return Err(classify_connect(error, endpoint, transport));
+            }
             Err(_) => {
                 return Err(EngineError::EngineUnreachable {
                     engine: endpoint.name.clone(),
@@ -98,8 +126,12 @@ fn transport(endpoint: &Endpoint) -> Transport<'_> {
 }
 
 /// The bollard client for `endpoint`, not yet connected (bollard connects
-/// on the first request).
-fn client(endpoint: &Endpoint, transport: Transport) -> Result<Docker, EngineError> {
+/// on the first request), and for ssh the connector that can say how its
+/// ssh ended.
+fn client(
+    endpoint: &Endpoint,
+    transport: Transport,
+) -> Result<(Docker, Option<SshConnector>), EngineError> {
     let url = endpoint.url.as_str();
     let made = match transport {
         Transport::Unix => {
@@ -118,11 +150,35 @@ fn client(endpoint: &Endpoint, transport: Transport) -> Result<Docker, EngineErr
             )
         }
         Transport::Ssh => {
-            let url = ssh_address(endpoint)?;
-            Docker::connect_with_ssh(&url, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION, None)
+            let (docker, ssh) = ssh_client(endpoint)?;
+            return Ok((docker, Some(ssh)));
         }
     };
-    made.map_err(|error| classify_connect(error, endpoint, transport))
+    made.map(|docker| (docker, None))
+        .map_err(|error| classify_connect(error, endpoint, transport))
+}
+
+/// A bollard client whose connections are ssh processes (see `ssh.rs`).
+fn ssh_client(endpoint: &Endpoint) -> Result<(Docker, SshConnector), EngineError> {
+    let failed = |reason: String| EngineError::SshFailed {
+        engine: endpoint.name.clone(),
+        url: endpoint.url.clone(),
+        reason,
+    };
+    let target = SshTarget::parse(&endpoint.url).map_err(failed)?;
+    let ssh = SshConnector::new(&target, CONNECT_DEADLINE);
+    let http = Client::builder(TokioExecutor::new()).build(ssh.clone());
+    let docker = Docker::connect_with_custom_transport(
+        move |request: BollardRequest| {
+            let http = http.clone();
+            async move { http.request(request).await.map_err(BollardError::from) }
+        },
+        Some(SSH_REQUEST_ADDRESS),
+        REQUEST_TIMEOUT_SECS,
+        API_DEFAULT_VERSION,
+    )
+    .map_err(|error| failed(cause(&error)))?;
+    Ok((docker, ssh))
 }
 
 /// The CA, certificate and key paths bollard's TLS client takes, or why
@@ -152,38 +208,6 @@ fn tls_paths<'a>(
     let cert = tls.cert.as_deref().unwrap_or(none);
     let key = tls.key.as_deref().unwrap_or(none);
     Ok((ca, cert, key))
-}
-
-/// The ssh address bollard's ssh transport reads correctly: it hands
-/// `user@host:port` to ssh as one host name, so the default port 22 is
-/// dropped and any other is refused (it must come from the ssh
-/// configuration instead).
-fn ssh_address(endpoint: &Endpoint) -> Result<String, EngineError> {
-    let url = endpoint.url.as_str();
-    let authority = url.trim_start_matches("ssh://");
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let split = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed
-            .split_once("]:")
-            .map(|(name, port)| (format!("[{name}]"), port)),
-        None => host
-            .rsplit_once(':')
-            .map(|(name, port)| (name.to_owned(), port)),
-    };
-    match split {
-        None => Ok(url.to_owned()),
-        Some((_, "22")) => Ok(url.trim_end_matches(":22").to_owned()),
-        Some((name, port)) => Err(EngineError::SshFailed {
-            engine: endpoint.name.clone(),
-            url: endpoint.url.clone(),
-            reason: format!(
-                "waybill's ssh transport cannot pass port {port} to ssh; drop `:{port}` from \
-                 the address and set `Port {port}` for host `{name}` in ~/.ssh/config"
-            ),
-        }),
-    }
 }
 
 /// Turns a failure to connect or negotiate into the reason the user can
@@ -245,11 +269,15 @@ fn classify_connect(error: BollardError, endpoint: &Endpoint, transport: Transpo
     match transport {
         // Whatever went wrong over ssh (no route to the ssh port, a
         // refused login, no docker on the far side), ssh is what to fix.
-        Transport::Ssh if is_refused_or_unrouted(&lower) => EngineError::SshFailed {
-            engine,
-            url,
-            reason,
-        },
+        Transport::Ssh
+            if is_refused_or_unrouted(&lower) || lower.contains("cannot run the ssh client") =>
+        {
+            EngineError::SshFailed {
+                engine,
+                url,
+                reason,
+            }
+        }
         Transport::Ssh => EngineError::SshFailed {
             engine,
             url,
@@ -381,20 +409,5 @@ mod tests {
             matches!(unreadable, EngineError::VersionRejected { .. }),
             "{unreadable:?}"
         );
-    }
-
-    #[test]
-    fn an_ssh_port_other_than_22_is_refused_with_the_ssh_config_fix() {
-        let ok = |url: &str| ssh_address(&endpoint(url)).map_err(|e| e.to_string());
-        assert_eq!(ok("ssh://ops@h"), Ok("ssh://ops@h".into()));
-        assert_eq!(ok("ssh://h:22"), Ok("ssh://h".into()));
-        assert_eq!(ok("ssh://[::1]"), Ok("ssh://[::1]".into()));
-        for (url, host) in [("ssh://ops@h:2222", "`h`"), ("ssh://[::1]:2222", "`[::1]`")] {
-            let error = ok(url).expect_err(url);
-            assert!(
-                error.contains("Port 2222") && error.contains(host),
-                "{error}"
-            );
-        }
     }
 }

@@ -67,7 +67,8 @@ impl fmt::Display for RunState {
     }
 }
 
-/// One row of a container listing.
+/// One container as a listing shows it: what both a listing and an
+/// inspect tell, so a listing alone can describe a container.
 #[derive(Debug, Clone)]
 pub struct ContainerSummary {
     pub id: String,
@@ -79,28 +80,51 @@ pub struct ContainerSummary {
     /// The container's labels, which include its image's.
     pub labels: BTreeMap<String, String>,
     pub state: RunState,
-}
-
-/// What an inspect of one container says.
-#[derive(Debug, Clone)]
-pub struct ContainerDetails {
-    pub id: String,
-    pub name: String,
-    pub image: String,
-    pub image_id: String,
-    pub labels: BTreeMap<String, String>,
-    pub state: RunState,
     /// Docker's HEALTHCHECK status (`healthy`, `starting`, …); None when
     /// the image has no health check.
     pub health: Option<String>,
+}
+
+/// What an inspect of one container says: its summary, and the times
+/// only an inspect tells. It dereferences to the summary, so
+/// `details.name` reads as on a [`ContainerSummary`].
+#[derive(Debug, Clone)]
+pub struct ContainerDetails {
+    pub summary: ContainerSummary,
     /// RFC 3339 as the engine wrote it.
     pub created: Option<String>,
     /// None when the container never started.
     pub started_at: Option<String>,
 }
 
+impl std::ops::Deref for ContainerDetails {
+    type Target = ContainerSummary;
+
+    fn deref(&self) -> &ContainerSummary {
+        &self.summary
+    }
+}
+
 fn strip_slash(name: &str) -> String {
     name.strip_prefix('/').unwrap_or(name).to_owned()
+}
+
+/// A health status as the engine spells it, or None for "no health
+/// check" (`none`, or nothing).
+fn health(status: Option<String>) -> Option<String> {
+    status.filter(|s| !s.is_empty() && s != "none")
+}
+
+/// The health status in a listing's status text (`Up 5 minutes
+/// (healthy)`, `Up 2 seconds (health: starting)`), which engines before
+/// API 1.52 give instead of a health field. The texts are those `docker
+/// ps` shows.
+fn health_in_status(status: &str) -> Option<String> {
+    let inner = status.strip_suffix(')')?.rsplit_once('(')?.1;
+    match inner.strip_prefix("health: ").unwrap_or(inner) {
+        word @ ("healthy" | "unhealthy" | "starting") => Some(word.to_owned()),
+        _ => None,
+    }
 }
 
 impl Engine {
@@ -113,12 +137,19 @@ impl Engine {
             all: listing == Listing::All,
             ..Default::default()
         };
-        let list = within(CALL_DEADLINE, "list", ObjectKind::Container, "*", async {
-            self.docker
-                .list_containers(Some(options))
-                .await
-                .map_err(|e| classify(e, "list", ObjectKind::Container, "*"))
-        })
+        let list = within(
+            CALL_DEADLINE,
+            &self.name,
+            "list",
+            ObjectKind::Container,
+            "*",
+            async {
+                self.docker
+                    .list_containers(Some(options))
+                    .await
+                    .map_err(|e| classify(e, &self.name, "list", ObjectKind::Container, "*"))
+            },
+        )
         .await?;
         Ok(list
             .into_iter()
@@ -133,6 +164,8 @@ impl Engine {
                 image_id: c.image_id.unwrap_or_default(),
                 labels: c.labels.unwrap_or_default().into_iter().collect(),
                 state: RunState::parse(&c.state.map(|s| s.to_string()).unwrap_or_default()),
+                health: health(c.health.and_then(|h| h.status).map(|s| s.to_string()))
+                    .or_else(|| c.status.as_deref().and_then(health_in_status)),
             })
             .collect())
     }
@@ -141,6 +174,7 @@ impl Engine {
     pub async fn inspect_container(&self, name: &str) -> Result<ContainerDetails, EngineError> {
         let c = within(
             CALL_DEADLINE,
+            &self.name,
             "inspect",
             ObjectKind::Container,
             name,
@@ -148,30 +182,49 @@ impl Engine {
                 self.docker
                     .inspect_container(name, None::<InspectContainerOptions>)
                     .await
-                    .map_err(|e| classify(e, "inspect", ObjectKind::Container, name))
+                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, name))
             },
         )
         .await?;
         let config = c.config.unwrap_or_default();
         let state = c.state.unwrap_or_default();
-        let health = state
-            .health
-            .and_then(|h| h.status)
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty() && s != "none");
+        let health = health(state.health.and_then(|h| h.status).map(|s| s.to_string()));
         let started_at = state
             .started_at
             .filter(|s| !s.is_empty() && !s.starts_with("0001-01-01"));
         Ok(ContainerDetails {
-            id: c.id.unwrap_or_default(),
-            name: strip_slash(&c.name.unwrap_or_default()),
-            image: config.image.unwrap_or_default(),
-            image_id: c.image.unwrap_or_default(),
-            labels: config.labels.unwrap_or_default().into_iter().collect(),
-            state: RunState::parse(&state.status.map(|s| s.to_string()).unwrap_or_default()),
-            health,
+            summary: ContainerSummary {
+                id: c.id.unwrap_or_default(),
+                name: strip_slash(&c.name.unwrap_or_default()),
+                image: config.image.unwrap_or_default(),
+                image_id: c.image.unwrap_or_default(),
+                labels: config.labels.unwrap_or_default().into_iter().collect(),
+                state: RunState::parse(&state.status.map(|s| s.to_string()).unwrap_or_default()),
+                health,
+            },
             created: c.created.map(|d| d.to_string()),
             started_at,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_status_gives_the_health_docker_ps_shows() {
+        let cases = [
+            ("Up 5 minutes (healthy)", Some("healthy")),
+            ("Up 5 minutes (unhealthy)", Some("unhealthy")),
+            ("Up 2 seconds (health: starting)", Some("starting")),
+            ("Up 5 minutes", None),
+            ("Up 5 minutes (Paused)", None),
+            ("Exited (0) 3 seconds ago", None),
+            ("", None),
+        ];
+        for (status, expected) in cases {
+            assert_eq!(health_in_status(status).as_deref(), expected, "{status}");
+        }
     }
 }

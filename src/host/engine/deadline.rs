@@ -13,6 +13,7 @@ pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
 /// closes its connection) and the error names the operation and object.
 pub(super) async fn within<T>(
     deadline: Duration,
+    engine: &str,
     operation: &'static str,
     kind: ObjectKind,
     name: &str,
@@ -21,6 +22,7 @@ pub(super) async fn within<T>(
     match tokio::time::timeout(deadline, call).await {
         Ok(result) => result,
         Err(_) => Err(EngineError::TimedOut {
+            engine: engine.to_owned(),
             operation,
             kind,
             name: name.to_owned(),

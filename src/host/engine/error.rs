@@ -2,7 +2,9 @@
 //!
 //! Every engine call names the kind of object it was about, so a 404
 //! says which thing is missing: a removed container is not a missing
-//! image, and an exec instance that is gone is neither. Nothing outside
+//! image, and an exec instance that is gone is neither. Every error names
+//! its engine too, so a message about one of many engines says which
+//! (callers add the container or image, not the engine). Nothing outside
 //! [`super`] sees a bollard error except as the source of
 //! [`EngineError::Api`].
 
@@ -30,11 +32,12 @@ impl fmt::Display for ObjectKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// A connected engine stopped answering (its connection failed).
     #[error(
-        "cannot reach the Docker engine: {reason}; is it running, and may this user \
+        "cannot reach engine `{engine}`: {reason}; is it running, and may this user \
          use its socket (or DOCKER_HOST)?"
     )]
-    Unreachable { reason: String },
+    Unreachable { engine: String, reason: String },
 
     /// Connecting to a named engine failed on the network: refused, no
     /// route, no answer within the connect deadline, or no socket.
@@ -82,54 +85,72 @@ pub enum EngineError {
     },
 
     /// The engine answered 404 about `name`, an object of `kind`.
-    #[error("{}", not_found(*kind, name))]
-    NotFound { kind: ObjectKind, name: String },
+    #[error("{}", not_found(engine, *kind, name))]
+    NotFound {
+        engine: String,
+        kind: ObjectKind,
+        name: String,
+    },
 
-    #[error("the Docker engine did not {operation} {kind} `{name}` within {after:?}")]
+    #[error("engine `{engine}` did not {operation} {kind} `{name}` within {after:?}")]
     TimedOut {
+        engine: String,
         operation: &'static str,
         kind: ObjectKind,
         name: String,
         after: std::time::Duration,
     },
 
-    #[error("no `{path}` in container `{container}`")]
-    NoSuchPath { container: String, path: String },
+    #[error("no `{path}` in container `{container}` of engine `{engine}`")]
+    NoSuchPath {
+        engine: String,
+        container: String,
+        path: String,
+    },
 
-    #[error("`{path}` of container `{container}` is more than {limit} bytes as an archive")]
+    #[error(
+        "`{path}` of container `{container}` of engine `{engine}` is more than {limit} bytes \
+         as an archive"
+    )]
     ArchiveTooLarge {
+        engine: String,
         container: String,
         path: String,
         limit: u64,
     },
 
-    #[error("the archive of `{path}` from container `{container}` is not usable: {reason}")]
+    #[error(
+        "the archive of `{path}` from container `{container}` of engine `{engine}` is not \
+         usable: {reason}"
+    )]
     BadArchive {
+        engine: String,
         container: String,
         path: String,
         reason: String,
     },
 
-    #[error("the Docker engine refused to {operation} {kind} `{name}`: {source}")]
+    #[error("engine `{engine}` refused to {operation} {kind} `{name}`: {source}")]
     Api {
+        engine: String,
         operation: &'static str,
         kind: ObjectKind,
         name: String,
-        source: BollardError,
+        source: Box<BollardError>,
     },
 }
 
 /// What a 404 means for each kind, with what the user can do about it.
-fn not_found(kind: ObjectKind, name: &str) -> String {
+fn not_found(engine: &str, kind: ObjectKind, name: &str) -> String {
     match kind {
         ObjectKind::Image => {
-            format!("no such image `{name}` in the Docker engine (pull or build it first)")
+            format!("no such image `{name}` in engine `{engine}` (pull or build it first)")
         }
         ObjectKind::Container => {
-            format!("no such container `{name}` in the Docker engine (it may have been removed)")
+            format!("no such container `{name}` in engine `{engine}` (it may have been removed)")
         }
         ObjectKind::Exec => format!(
-            "exec instance `{name}` is gone from the Docker engine (its container may have \
+            "exec instance `{name}` is gone from engine `{engine}` (its container may have \
              stopped or been removed)"
         ),
     }
@@ -152,9 +173,10 @@ pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Turns a bollard error from `operation` on the `kind` object `name`
-/// into its domain outcome.
+/// of `engine` into its domain outcome.
 pub(super) fn classify(
     error: BollardError,
+    engine: &str,
     operation: &'static str,
     kind: ObjectKind,
     name: &str,
@@ -163,6 +185,7 @@ pub(super) fn classify(
         BollardError::DockerResponseServerError {
             status_code: 404, ..
         } => EngineError::NotFound {
+            engine: engine.to_owned(),
             kind,
             name: name.to_owned(),
         },
@@ -171,13 +194,15 @@ pub(super) fn classify(
         | BollardError::HyperLegacyError { .. }
         | BollardError::SocketNotFoundError(_)
         | BollardError::RequestTimeoutError => EngineError::Unreachable {
+            engine: engine.to_owned(),
             reason: error.to_string(),
         },
         source => EngineError::Api {
+            engine: engine.to_owned(),
             operation,
             kind,
             name: name.to_owned(),
-            source,
+            source: Box::new(source),
         },
     }
 }
@@ -195,19 +220,34 @@ mod tests {
 
     #[test]
     fn a_404_names_the_kind_of_object_that_is_missing() {
-        let image = classify(not_found_error(), "inspect", ObjectKind::Image, "base:1");
+        let image = classify(
+            not_found_error(),
+            "e1",
+            "inspect",
+            ObjectKind::Image,
+            "base:1",
+        );
         assert_eq!(
             image.to_string(),
-            "no such image `base:1` in the Docker engine (pull or build it first)"
+            "no such image `base:1` in engine `e1` (pull or build it first)"
         );
-        let container = classify(not_found_error(), "inspect", ObjectKind::Container, "web");
+        let container = classify(
+            not_found_error(),
+            "e1",
+            "inspect",
+            ObjectKind::Container,
+            "web",
+        );
         assert!(
-            container.to_string().starts_with("no such container `web`"),
+            container
+                .to_string()
+                .starts_with("no such container `web` in engine `e1`"),
             "{container}"
         );
-        let exec = classify(not_found_error(), "start", ObjectKind::Exec, "3f2a");
+        let exec = classify(not_found_error(), "e1", "start", ObjectKind::Exec, "3f2a");
         assert!(
-            exec.to_string().starts_with("exec instance `3f2a` is gone"),
+            exec.to_string()
+                .starts_with("exec instance `3f2a` is gone from engine `e1`"),
             "{exec}"
         );
         for error in [image, container, exec] {
@@ -221,12 +261,23 @@ mod tests {
             status_code: 409,
             message: "container is paused".into(),
         };
-        let error = classify(error, "exec in", ObjectKind::Container, "web");
+        let error = classify(error, "e1", "exec in", ObjectKind::Container, "web");
         assert!(
             error
                 .to_string()
-                .starts_with("the Docker engine refused to exec in container `web`: "),
+                .starts_with("engine `e1` refused to exec in container `web`: "),
             "{error}"
+        );
+        let lost = classify(
+            BollardError::RequestTimeoutError,
+            "e1",
+            "list",
+            ObjectKind::Container,
+            "*",
+        );
+        assert!(
+            lost.to_string().starts_with("cannot reach engine `e1`: "),
+            "{lost}"
         );
     }
 }

@@ -120,6 +120,7 @@ impl Engine {
         {
             Ok(result) => result,
             Err(_) => Err(EngineError::TimedOut {
+                engine: self.name.clone(),
                 operation: "exec in",
                 kind: ObjectKind::Container,
                 name: container.to_owned(),
@@ -148,7 +149,15 @@ impl Engine {
                 status_code: 409,
                 message,
             }) => return Ok(ExecOutcome::NotRunning { reason: message }),
-            Err(e) => return Err(classify(e, "exec in", ObjectKind::Container, container)),
+            Err(e) => {
+                return Err(classify(
+                    e,
+                    &self.name,
+                    "exec in",
+                    ObjectKind::Container,
+                    container,
+                ))
+            }
         };
         let id = created.id;
         let start = StartExecOptions {
@@ -162,13 +171,15 @@ impl Engine {
                 status_code: 409,
                 message,
             }) => return Ok(ExecOutcome::NotRunning { reason: message }),
-            Err(e) => return Err(classify(e, "start", ObjectKind::Exec, &id)),
+            Err(e) => return Err(classify(e, &self.name, "start", ObjectKind::Exec, &id)),
         };
         let mut stdout = Captured::default();
         let mut stderr = Captured::default();
         if let StartExecResults::Attached { mut output, .. } = started {
             while let Some(chunk) = output.next().await {
-                match chunk.map_err(|e| classify(e, "read the output of", ObjectKind::Exec, &id))? {
+                match chunk.map_err(|e| {
+                    classify(e, &self.name, "read the output of", ObjectKind::Exec, &id)
+                })? {
                     LogOutput::StdOut { message } | LogOutput::Console { message } => {
                         sink(StreamKind::Stdout, &message);
                         stdout.push(&message, request.max_output)
@@ -188,7 +199,7 @@ impl Engine {
                 .docker
                 .inspect_exec(&id)
                 .await
-                .map_err(|e| classify(e, "inspect", ObjectKind::Exec, &id))?;
+                .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Exec, &id))?;
             if inspect.running != Some(true) {
                 break inspect.exit_code.unwrap_or(-1);
             }

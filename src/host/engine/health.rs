@@ -28,6 +28,7 @@ impl Engine {
     pub async fn health(&self, container: &str) -> Result<Health, EngineError> {
         let c = within(
             CALL_DEADLINE,
+            &self.name,
             "inspect",
             ObjectKind::Container,
             container,
@@ -35,7 +36,7 @@ impl Engine {
                 self.docker
                     .inspect_container(container, None::<InspectContainerOptions>)
                     .await
-                    .map_err(|e| classify(e, "inspect", ObjectKind::Container, container))
+                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, container))
             },
         )
         .await?;

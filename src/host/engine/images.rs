@@ -12,7 +12,7 @@ impl Engine {
             .docker
             .inspect_image(image)
             .await
-            .map_err(|e| classify(e, "inspect", ObjectKind::Image, image))?;
+            .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Image, image))?;
         Ok(inspect
             .config
             .and_then(|config| config.labels)
@@ -35,12 +35,19 @@ pub struct ImageSummary {
 impl Engine {
     /// The engine's images (not intermediate layers), with their labels.
     pub async fn list_images(&self) -> Result<Vec<ImageSummary>, EngineError> {
-        let list = within(CALL_DEADLINE, "list", ObjectKind::Image, "*", async {
-            self.docker
-                .list_images(None::<bollard::query_parameters::ListImagesOptions>)
-                .await
-                .map_err(|e| classify(e, "list", ObjectKind::Image, "*"))
-        })
+        let list = within(
+            CALL_DEADLINE,
+            &self.name,
+            "list",
+            ObjectKind::Image,
+            "*",
+            async {
+                self.docker
+                    .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+                    .await
+                    .map_err(|e| classify(e, &self.name, "list", ObjectKind::Image, "*"))
+            },
+        )
         .await?;
         Ok(list
             .into_iter()
@@ -69,12 +76,19 @@ pub struct ImageDetails {
 impl Engine {
     /// Inspects one image by name or id.
     pub async fn inspect_image(&self, image: &str) -> Result<ImageDetails, EngineError> {
-        let inspect = within(CALL_DEADLINE, "inspect", ObjectKind::Image, image, async {
-            self.docker
-                .inspect_image(image)
-                .await
-                .map_err(|e| classify(e, "inspect", ObjectKind::Image, image))
-        })
+        let inspect = within(
+            CALL_DEADLINE,
+            &self.name,
+            "inspect",
+            ObjectKind::Image,
+            image,
+            async {
+                self.docker
+                    .inspect_image(image)
+                    .await
+                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Image, image))
+            },
+        )
         .await?;
         Ok(ImageDetails {
             id: inspect.id.unwrap_or_default(),

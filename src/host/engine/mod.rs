@@ -2,7 +2,9 @@
 //! that imports bollard.
 //!
 //! `connect.rs` reaches the engine an endpoint names (unix, tcp, TLS,
-//! ssh) and negotiates the API version so old and new engines work; each
+//! ssh through our own transport in `ssh.rs`, the system's ssh client
+//! running `docker system dial-stdio`) and negotiates the API version so
+//! old and new engines work; each
 //! kind of object the engine holds has its own file (`images.rs`,
 //! `containers.rs`, `exec.rs`, `health.rs`, `archive.rs`; events join them), and every
 //! call has a deadline (`deadline.rs`).
@@ -19,6 +21,7 @@ mod error;
 mod exec;
 mod health;
 mod images;
+mod ssh;
 
 pub use archive::{ArchiveLimits, ArchivedFile};
 pub use connect::CONNECT_DEADLINE;

@@ -1,7 +1,8 @@
 //! Describing containers, cheapest source first:
 //!
 //! 1. the `io.waybill.stack` label (containers inherit their image's
-//!    labels): list and inspect only, works for stopped containers;
+//!    labels): the engine's one container listing, nothing per container,
+//!    and it works for stopped containers;
 //! 2. no label, running: one exec of `container --metadata --json --all`
 //!    (or `container examine --json` when runtime state is asked for);
 //! 3. no label, stopped, or the exec refused because the container is
@@ -11,7 +12,9 @@
 //! Every record, whichever the source, passes the same record reader as
 //! a file. Runtime state (the state file) is fetched only when asked.
 //! Engines are asked concurrently, and the containers of one engine a
-//! few at a time.
+//! few at a time. A listing says all that `ls` needs of a container
+//! (name, image, labels, state, health), so `ls` inspects none; only
+//! [`discover_one`] (`examine`) does, for the times only an inspect tells.
 
 use super::error::DiscoveryError;
 use super::select::Selector;
@@ -50,13 +53,12 @@ pub struct Options {
     pub state: bool,
 }
 
-/// One container and what came of describing it.
+/// One container, as the engine listed it, and what came of describing
+/// it.
 #[derive(Debug)]
 pub struct Discovered {
     pub engine: String,
     pub summary: ContainerSummary,
-    /// None when the inspect failed (e.g. removed since the listing).
-    pub details: Option<ContainerDetails>,
     pub outcome: Result<Found, DiscoveryError>,
 }
 
@@ -101,22 +103,11 @@ async fn discover_engine(
     list.retain(|c| selector.matches_listing(&c.name, &c.id, &c.labels));
     let mut rows: Vec<Discovered> = stream::iter(list)
         .map(|summary| async move {
-            match target.engine.inspect_container(&summary.id).await {
-                Ok(details) => {
-                    let outcome = describe(&target.engine, &details, options.state).await;
-                    Discovered {
-                        engine: target.name.clone(),
-                        summary,
-                        details: Some(details),
-                        outcome,
-                    }
-                }
-                Err(e) => Discovered {
-                    engine: target.name.clone(),
-                    summary,
-                    details: None,
-                    outcome: Err(e.into()),
-                },
+            let outcome = describe(&target.engine, &summary, options.state).await;
+            Discovered {
+                engine: target.name.clone(),
+                summary,
+                outcome,
             }
         })
         .buffer_unordered(PER_ENGINE)
@@ -137,10 +128,10 @@ pub async fn discover_one(
     Ok((details, outcome))
 }
 
-/// The cheapest description of one inspected container.
+/// The cheapest description of one listed (or inspected) container.
 async fn describe(
     engine: &Engine,
-    details: &ContainerDetails,
+    details: &ContainerSummary,
     state: bool,
 ) -> Result<Found, DiscoveryError> {
     if let Some(label) = details.labels.get(STACK_LABEL) {
@@ -332,7 +323,7 @@ async fn stack_from_archive(engine: &Engine, container: &str) -> Result<Stack, D
 /// from its state file through the archive.
 async fn runtime_of(
     engine: &Engine,
-    details: &ContainerDetails,
+    details: &ContainerSummary,
 ) -> Result<Runtime, DiscoveryError> {
     if details.state.is_running() {
         match by_exec(engine, &details.id, true).await {
