@@ -15,6 +15,7 @@ pub mod engine;
 pub mod env;
 mod error;
 pub mod fleet;
+pub mod metrics;
 pub mod stamp;
 
 pub use error::HostError;
