@@ -375,3 +375,66 @@ fn a_container_cannot_take_the_status_gauges_names() {
         "e1/web-1: family `waybill_monitor_status` left out: it has TYPE untyped here, but waybill gave it TYPE gauge"
     );
 }
+
+/// The `text` blocks of a Markdown file, in order.
+fn text_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line) {
+            (None, "```text") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), line) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_documented_example_holds() {
+    let doc = include_str!("../../../docs/fleet-metrics.md");
+    let blocks = text_blocks(doc);
+    let [_, printed, conflict] = &blocks[..] else {
+        panic!("expected three text blocks in docs/fleet-metrics.md: {blocks:?}")
+    };
+    let web = Origin {
+        engine: "default".into(),
+        container: "web-1".into(),
+        project: Some("shop".into()),
+        image: "shop/web:1".into(),
+    };
+    let pay = Origin {
+        engine: "default".into(),
+        container: "pay-1".into(),
+        project: Some("billing".into()),
+        image: "billing/pay:3".into(),
+    };
+    let web_text = "# TYPE jobs_total counter\njobs_total{engine=\"nginx\"} 5\n";
+    let pay_text =
+        "# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total 2 1700000000000\n";
+    let mut merger = Merger::new();
+    merger.add(&pay, pay_text.as_bytes());
+    let mut last = BTreeMap::new();
+    last.insert("validate".to_string(), result(Outcome::Ok, 0, 1764590100));
+    merger.add_status(&pay, &last);
+    merger.add(&web, web_text.as_bytes());
+    let mut last = BTreeMap::new();
+    last.insert(
+        "monitor".to_string(),
+        result(Outcome::Failed, 1, 1764590000),
+    );
+    merger.add_status(&web, &last);
+    let merged = merger.finish();
+    assert!(merged.problems.is_empty(), "{:?}", merged.problems);
+    assert_eq!(&merged.text, printed);
+
+    let mut merger = Merger::new();
+    merger.add(&pay, pay_text.as_bytes());
+    merger.add(&web, web_text.replace("counter", "gauge").as_bytes());
+    let merged = merger.finish();
+    assert_eq!(format!("waybill: {}\n", merged.problems[0]), *conflict);
+}
