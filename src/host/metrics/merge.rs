@@ -96,9 +96,9 @@ impl Merger {
     }
 
     /// Merges one container's METRICS output, or none of it if it does
-    /// not parse. Families that clash with ones merged before are left
-    /// out; each is reported.
-    pub fn add(&mut self, origin: &Origin, text: &[u8]) {
+    /// not parse (then returns false). Families that clash with ones
+    /// merged before are left out; each is reported.
+    pub fn add(&mut self, origin: &Origin, text: &[u8]) -> bool {
         let locals = match parse(text) {
             Ok(locals) => locals,
             Err(bad) => {
@@ -106,7 +106,7 @@ impl Merger {
                     line: bad.line,
                     reason: bad.reason,
                 }));
-                return;
+                return false;
             }
         };
         let labels = origin.labels();
@@ -155,6 +155,14 @@ impl Merger {
                 write_sample(&mut family.body, sample, &labels);
             }
         }
+        true
+    }
+
+    /// Reports a container whose output was cut at `limit` bytes: none
+    /// of it is merged.
+    pub fn too_large(&mut self, origin: &Origin, limit: usize) {
+        self.problems
+            .push(origin.problem(ProblemKind::TooLarge { limit }));
     }
 
     /// Adds one sample of waybill's own to family `name` (declared in

@@ -19,6 +19,10 @@ pub enum ProblemKind {
     #[error("METRICS output left out: line {line}: {reason}")]
     Unparsable { line: usize, reason: String },
 
+    /// The output was larger than the caller keeps: none of it is merged.
+    #[error("METRICS output left out: it is over {limit} bytes")]
+    TooLarge { limit: usize },
+
     /// The family has another TYPE in a container merged before.
     #[error(
         "family `{family}` left out: it has TYPE {found} here, but {kept_by} gave it TYPE {kept}"

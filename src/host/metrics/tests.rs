@@ -438,3 +438,21 @@ fn the_documented_example_holds() {
     let merged = merger.finish();
     assert_eq!(format!("waybill: {}\n", merged.problems[0]), *conflict);
 }
+
+#[test]
+fn add_says_whether_anything_was_merged_and_too_large_is_reported() {
+    let a = origin("e1", "web-1");
+    let mut merger = Merger::new();
+    assert!(merger.add(&a, b"# TYPE q gauge\nq 1\n"));
+    // A TYPE conflict leaves a family out, not the exposition.
+    assert!(merger.add(&a, b"# TYPE q counter\nq 2\nr 1\n"));
+    assert!(!merger.add(&a, b"q{\n"));
+    assert!(!merger.add(&a, b"\xff 1\n"));
+    merger.too_large(&a, 4 << 20);
+    let merged = merger.finish();
+    assert_eq!(merged.problems.len(), 4, "{:?}", merged.problems);
+    assert_eq!(
+        merged.problems[3].to_string(),
+        "e1/web-1: METRICS output left out: it is over 4194304 bytes"
+    );
+}
