@@ -52,6 +52,7 @@ async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
         }
         Command::Validate(args) => cmd::action::run(Action::Validate, args, None, env).await,
         Command::Monitor(args) => cmd::action::run(Action::Monitor, args, None, env).await,
+        Command::Metrics(args) => cmd::metrics::run(args, env).await,
     }
 }
 
