@@ -31,7 +31,9 @@ const BILLING: &str = "metrics-billing";
 /// - `broken`: the same series twice, which `container --metrics` lets
 ///   through today but a reader refuses (if `container` comes to refuse
 ///   it too, the method fails instead: left out and reported all the
-///   same).
+///   same);
+/// - `huge`: a valid exposition of about 7 MiB, over what `waybill
+///   metrics` keeps of one container (4 MiB).
 const METRICS_SCRIPT: &str = r#"#!/bin/sh
 case "$METRICS_KIND" in
 shop) cat <<'EOF'
@@ -59,6 +61,7 @@ app_latency_seconds_count 2
 EOF
 ;;
 broken) printf 'app_broken_total 1\napp_broken_total 2\n' ;;
+huge) awk 'BEGIN { for (i = 0; i < 300000; i++) printf "app_huge_total{i=\"%d\"} 1\n", i }' ;;
 esac
 "#;
 
@@ -193,6 +196,7 @@ fn merged_metrics_pass_promtool_and_carry_origin_labels_and_status() {
         &group,
         &["METRICS_KIND=broken"],
     );
+    let huge = sleeper("m5-huge", &images.billing, &group, &["METRICS_KIND=huge"]);
 
     // Runtime state for the status gauges: MONITOR in m2 (WARNING),
     // VALIDATE in m1 (ok) and m3 (failed); nothing ran in m4.
@@ -279,6 +283,16 @@ fn merged_metrics_pass_promtool_and_carry_origin_labels_and_status() {
     // The broken exposition: none of it, and said so.
     assert!(!text.contains(&broken.name), "{out}");
     assert!(out.stderr.contains(&broken.name), "{out}");
+    // Nor any of the one too large to keep whole.
+    assert!(!text.contains(&huge.name), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "{}: METRICS output left out: it is over 4194304 bytes",
+            huge.name
+        )),
+        "{}",
+        out.stderr
+    );
 
     // Status gauges from the runs above; none for what never ran.
     let status = samples(text, "waybill_monitor_status", &shop_2.name);

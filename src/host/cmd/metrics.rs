@@ -61,12 +61,16 @@ impl Observer for StderrLines {
 }
 
 pub async fn run(args: MetricsArgs, env: &Env) -> Result<u8, HostError> {
-    let selection = select_with_state(&args.select, args.all, &args.engines, env, true).await?;
-    // The runtime state read while selecting, for the status gauges.
+    let mut selection = select_with_state(&args.select, args.all, &args.engines, env, true).await?;
+    // The runtime state read while selecting, for the status gauges; the
+    // runner has no use for it.
     let last: HashMap<(String, String), BTreeMap<_, _>> = selection
         .targets
-        .iter()
-        .map(|t| ((t.engine_name().to_owned(), t.id.clone()), t.last.clone()))
+        .iter_mut()
+        .map(|t| {
+            let key = (t.engine_name().to_owned(), t.id.clone());
+            (key, std::mem::take(&mut t.last))
+        })
         .collect();
     let mut options = args.parallel.options();
     options.max_output = MAX_METRICS_OUTPUT;
@@ -123,23 +127,20 @@ pub async fn run(args: MetricsArgs, env: &Env) -> Result<u8, HostError> {
     Ok(exit_code(&report, left_out))
 }
 
-/// A container whose METRICS did not give an exposition, and why.
+/// A container whose METRICS did not give an exposition, and why (the
+/// runner's reason names the exit code when there is one).
 fn report_step(result: &StepResult) {
-    let code = result
-        .exit_code
-        .map(|c| format!(" (exit {c})"))
-        .unwrap_or_default();
     let reason = result
         .reason
         .as_deref()
-        .map(|r| format!(": {r}"))
+        .map(|r| format!(": {}", escape(r)))
         .unwrap_or_default();
     crate::output::stderr_line(format_args!(
-        "waybill: {}/{}: METRICS {}{code}{}; left out",
+        "waybill: {}/{}: {} {}{reason}; left out",
         escape(&result.engine),
         escape(&result.container),
+        result.step,
         result.outcome,
-        escape(&reason)
     ));
 }
 
@@ -167,4 +168,61 @@ fn exit_code(report: &RunReport, left_out: bool) -> u8 {
         return exit::FAILED;
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::actions::StepKind;
+    use crate::host::engine::Captured;
+    use std::time::Duration;
+
+    fn report(outcomes: &[Outcome], engine_errors: usize, interrupted: bool) -> RunReport {
+        let result = |outcome| StepResult {
+            engine: "default".into(),
+            container: "c".into(),
+            id: "id".into(),
+            image: "i".into(),
+            project: None,
+            step: StepKind::Action(Action::Metrics),
+            outcome,
+            exit_code: None,
+            reason: None,
+            duration: Duration::ZERO,
+            batch: None,
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+        };
+        RunReport {
+            action: Action::Metrics,
+            results: outcomes.iter().map(|&o| result(o)).collect(),
+            engine_errors: (0..engine_errors)
+                .map(|_| crate::host::actions::EngineFailure {
+                    engine: "e".into(),
+                    error: "down".into(),
+                })
+                .collect(),
+            interrupted,
+        }
+    }
+
+    #[test]
+    fn an_exposition_left_out_is_a_failure_unless_a_stronger_code_applies() {
+        let done = [Outcome::Done, Outcome::Done];
+        assert_eq!(exit_code(&report(&done, 0, false), false), exit::OK);
+        assert_eq!(exit_code(&report(&done, 0, false), true), exit::FAILED);
+        // An engine down beside it: the failure still says 1.
+        assert_eq!(exit_code(&report(&done, 1, false), true), exit::FAILED);
+        assert_eq!(
+            exit_code(&report(&done, 1, false), false),
+            exit::UNAVAILABLE
+        );
+        let skipped = [Outcome::Done, Outcome::Skipped];
+        assert_eq!(exit_code(&report(&skipped, 0, false), true), exit::FAILED);
+        // Ctrl-C and nothing matched keep their own codes.
+        assert_eq!(exit_code(&report(&done, 0, true), true), exit::INTERRUPTED);
+        assert_eq!(exit_code(&report(&[], 0, false), false), exit::NOINPUT);
+        let failed = [Outcome::Failed];
+        assert_eq!(exit_code(&report(&failed, 0, false), false), exit::FAILED);
+    }
 }

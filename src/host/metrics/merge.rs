@@ -263,11 +263,12 @@ fn parse(text: &[u8]) -> Result<Vec<Local<'_>>, BadLine> {
             Item::Comment(_) => {}
             Item::Sample(sample) => {
                 if !series.insert(series_key(sample.name, sample.labels)) {
-                    return Err(bad(format!(
-                        "the series `{}{{{}}}` appears twice",
-                        sample.name,
-                        sample.labels.raw()
-                    )));
+                    let labels = sample.labels.raw();
+                    return Err(bad(if labels.trim().is_empty() {
+                        format!("the series `{}` appears twice", sample.name)
+                    } else {
+                        format!("the series `{}{{{labels}}}` appears twice", sample.name)
+                    }));
                 }
                 let i = family_of(&mut locals, &mut index, sample.name);
                 locals[i].samples.push(sample);
