@@ -1,9 +1,10 @@
 //! `waybill metrics` run for real against the local engine: containers
 //! of two projects whose METRICS methods print expositions that clash
-//! (the same family, an `engine` label of their own, a TYPE conflict)
-//! and one whose output does not parse. The merged exposition must pass
-//! `promtool check metrics` and carry the origin labels; the status
-//! gauges must show the MONITOR and VALIDATE runs made before.
+//! (the same family, an `engine` label of their own, a TYPE conflict),
+//! one whose output does not parse, one whose output is too large, and a
+//! stopped one. The merged exposition must pass `promtool check metrics`
+//! and carry the origin labels; the status gauges must show the MONITOR
+//! and VALIDATE runs made before, the stopped container's too.
 //!
 //! Needs a Docker engine and `promtool` (Debian's `prometheus` package):
 //! without them every test prints SKIP, or fails when CI=true.
@@ -197,6 +198,7 @@ fn merged_metrics_pass_promtool_and_carry_origin_labels_and_status() {
         &["METRICS_KIND=broken"],
     );
     let huge = sleeper("m5-huge", &images.billing, &group, &["METRICS_KIND=huge"]);
+    let stopped = sleeper("m6-stopped", &images.shop, &group, &["METRICS_KIND=shop"]);
 
     // Runtime state for the status gauges: MONITOR in m2 (WARNING),
     // VALIDATE in m1 (ok) and m3 (failed); nothing ran in m4.
@@ -205,6 +207,9 @@ fn merged_metrics_pass_promtool_and_carry_origin_labels_and_status() {
     docker(&["exec", &shop_1.name, "container", "--validate"]).ok();
     let failed = docker(&["exec", &billing.name, "container", "--validate"]);
     assert_eq!(failed.code(), Some(1), "{failed}");
+    // A stopped container: skipped, but its state file still read.
+    docker(&["exec", &stopped.name, "container", "--validate"]).ok();
+    docker(&["stop", "--time", "1", &stopped.name]).ok();
 
     let filter = format!("io.waybill.group={group}");
     let out = waybill(&["metrics", "--label", &filter]);
