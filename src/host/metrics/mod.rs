@@ -17,10 +17,12 @@
 //! `waybill_validate_ok` from the runtime state `waybill ls --state`
 //! reads.
 //!
-//! No I/O and no engine: the caller runs METRICS, fetches the state and
+//! No I/O and no engine: [`fleet`] makes the METRICS plan for a
+//! selection and merges the runner's report; the caller runs the plan and
 //! prints the result. Docs: docs/fleet-metrics.md.
 
 mod family;
+pub mod fleet;
 mod labels;
 mod merge;
 mod problem;
