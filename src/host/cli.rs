@@ -8,12 +8,14 @@
 use super::cmd::action::{ActionArgs, UpdateCommandArgs};
 use super::cmd::examine::ExamineArgs;
 use super::cmd::ls::LsArgs;
+use super::cmd::metrics::MetricsArgs;
 use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok; 1 an action failed, timed out, found no tool or an
-engine error, or was not reached (update, validate, monitor); 64 usage;
+engine error, or was not reached (update, validate, monitor, metrics;
+for metrics also output that does not parse); 64 usage;
 65 bad input data (a record, a label or the `container` tool's output); 66 missing input (a repository, a file, no
 match for the names or filters, no such TARGET); 69 Docker engine
 unreachable, or no such image; 71 OS error (clock, runtime); 73 cannot
@@ -52,6 +54,17 @@ or was not reached; 64 usage (nothing named: give TARGETS, a filter or
 failed; 74 writing stdout failed; 75 every target skipped; 78 the engine
 settings do not resolve; 130 interrupted by Ctrl-C (the summary is still
 printed). See docs/fleet-actions.md and docs/exit-codes.md.";
+
+const METRICS_AFTER_HELP: &str = "\
+Exit codes: 0 every METRICS ran and merged (skipped containers allowed
+beside them; TYPE conflicts are reported but do not count); 1 a METRICS
+failed, timed out, found no `container` tool or an engine error, was not
+reached, or printed output that does not parse or is over 4 MiB (the rest
+is still printed); 64 usage (nothing named: give TARGETS, a filter or
+--all); 66 nothing matched; 69 an engine unreachable and nothing else
+failed; 74 writing stdout failed; 75 every target skipped; 78 the engine
+settings do not resolve; 130 interrupted by Ctrl-C. See
+docs/fleet-metrics.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -112,6 +125,16 @@ pub enum Command {
     /// See `waybill update` and docs/fleet-actions.md.
     #[command(after_help = ACTION_AFTER_HELP)]
     Monitor(ActionArgs),
+
+    /// Run METRICS in every selected container and print one merged
+    /// Prometheus exposition, with MONITOR and VALIDATE status gauges.
+    ///
+    /// Every sample gets engine, container, project and image labels; a
+    /// family two containers type differently is kept by the first (engine,
+    /// then name) and left out of the other; output that does not parse is
+    /// left out whole. Problems go to stderr. See docs/fleet-metrics.md.
+    #[command(after_help = METRICS_AFTER_HELP)]
+    Metrics(MetricsArgs),
 }
 
 #[cfg(test)]

@@ -32,5 +32,5 @@ pub use outcome::{Outcome, StepKind};
 pub use plan::{Plan, RunOptions, Target};
 pub use report::{EngineFailure, RunReport, StepResult, Summary};
 pub use schedule::{run, run_until};
-pub use select::{select_targets, Selection};
+pub use select::{select_targets, select_targets_with_state, Selection};
 pub use stop::Stop;

@@ -4,6 +4,7 @@ use super::report::EngineFailure;
 use crate::host::engine::RunState;
 use crate::host::fleet::EngineTarget;
 use crate::record::Action;
+use crate::report::ActionResult;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,11 @@ pub struct Target {
     pub has_health_check: bool,
     /// Each action's effective timeout in seconds, from its records.
     pub timeouts: BTreeMap<Action, u64>,
+    /// The latest result of each action that has run, by action key,
+    /// from its runtime state: empty unless selected with state
+    /// ([`super::select_targets_with_state`]; `waybill metrics`' status
+    /// gauges).
+    pub last: BTreeMap<String, ActionResult>,
 }
 
 impl Target {

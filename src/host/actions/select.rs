@@ -31,6 +31,17 @@ pub async fn select_targets(
     unreached: Vec<Unreached>,
     selector: &Selector,
 ) -> Selection {
+    select_targets_with_state(engines, unreached, selector, false).await
+}
+
+/// [`select_targets`], and with `state` each target's runtime state too
+/// ([`Target::last`]), read as `waybill ls --state` reads it.
+pub async fn select_targets_with_state(
+    engines: Vec<EngineTarget>,
+    unreached: Vec<Unreached>,
+    selector: &Selector,
+    state: bool,
+) -> Selection {
     let mut selection = Selection {
         targets: Vec::new(),
         engine_errors: unreached
@@ -43,7 +54,7 @@ pub async fn select_targets(
     };
     let options = Options {
         listing: Listing::All,
-        state: false,
+        state,
     };
     // One answer per engine, in the engines' order.
     let answers = fleet::discover(&engines, options, selector).await;
@@ -95,6 +106,7 @@ pub async fn select_targets(
                 state: d.summary.state.clone(),
                 has_health_check: d.summary.health.is_some(),
                 timeouts,
+                last: report.map(|r| r.runtime.last.clone()).unwrap_or_default(),
             });
         }
     }

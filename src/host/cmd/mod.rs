@@ -6,6 +6,7 @@
 pub mod action;
 pub mod examine;
 pub mod ls;
+pub mod metrics;
 pub mod run_args;
 pub mod select_args;
 pub mod stamp;

@@ -62,13 +62,25 @@ pub async fn select(
     engines: &EndpointArgs,
     env: &Env,
 ) -> Result<Selection, HostError> {
+    select_with_state(select, all, engines, env, false).await
+}
+
+/// [`select`], with each target's runtime state when `state` is set
+/// (`waybill metrics`).
+pub async fn select_with_state(
+    select: &SelectArgs,
+    all: bool,
+    engines: &EndpointArgs,
+    env: &Env,
+    state: bool,
+) -> Result<Selection, HostError> {
     let selector = select.selector();
     if !all && !selector.is_filtering() {
         return Err(HostError::NothingToSelect);
     }
     let endpoints = endpoint::resolve(engines, env)?;
     let (reached, unreached) = connect_all(&endpoints).await;
-    Ok(actions::select_targets(reached, unreached, &selector).await)
+    Ok(actions::select_targets_with_state(reached, unreached, &selector, state).await)
 }
 
 /// Runs `waybill ACTION` and returns its exit code.
@@ -111,7 +123,7 @@ pub async fn run(
 
 /// Runs `plan`; on Ctrl-C, stops starting new work and waits for what
 /// runs (each exec is bounded by its deadline).
-async fn run_interruptible(plan: Plan, observer: &dyn Observer) -> RunReport {
+pub(super) async fn run_interruptible(plan: Plan, observer: &dyn Observer) -> RunReport {
     let stop = Stop::new();
     let run = actions::run_until(plan, observer, &stop);
     tokio::pin!(run);
@@ -154,7 +166,7 @@ fn nothing_matched(plan: &Plan, json: bool, all: bool) -> Result<u8, HostError> 
     Ok(report.exit_code())
 }
 
-fn print_engine_errors(report: &RunReport) {
+pub(super) fn print_engine_errors(report: &RunReport) {
     for e in &report.engine_errors {
         if e.error.starts_with("engine `") {
             crate::output::stderr_line(format_args!("waybill: error: {}", escape(&e.error)));
