@@ -723,3 +723,20 @@ fn method_output_and_names_are_escaped_on_the_terminal_and_exact_in_json() {
     let r = result(&doc, &c.name, "validate");
     assert_eq!(r["stdout_tail"], "evil\u{1b}[31mred\nvalidate out\n", "{r}");
 }
+
+#[test]
+fn an_action_the_image_does_not_declare_is_skipped_not_failed() {
+    if !engine_or_skip("an_action_the_image_does_not_declare_is_skipped_not_failed") {
+        return;
+    }
+    let images = images();
+    // The action image declares UPDATE, VALIDATE and MONITOR, not METRICS:
+    // `container --metrics` exits 69 without running anything.
+    let c = sleeper("act-nometrics", &images.actions, &[]);
+    let out = waybill(&["metrics", &c.name]);
+    assert_eq!(out.code(), Some(75), "{out}");
+    assert!(
+        out.stderr.contains("declares no METRICS method"),
+        "the reason names the missing method:\n{out}"
+    );
+}

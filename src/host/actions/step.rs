@@ -135,6 +135,14 @@ async fn classify(
                         stderr,
                     )),
                 ),
+                // The image declares no method for this action: nothing
+                // ran, so a fleet where only some images declare it (say
+                // METRICS) is not a failed run.
+                69 => (
+                    Outcome::Skipped,
+                    Some(code),
+                    Some(format!("the image declares no {action} method (exit 69)")),
+                ),
                 _ => {
                     // Killed by a signal: the container may be dying, and the
                     // engine records its state a moment after the exec ends.
