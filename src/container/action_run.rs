@@ -137,19 +137,44 @@ fn nagios_code(code: u8) -> u8 {
     exit::nagios::UNKNOWN
 }
 
+/// Lint findings warned about at most; the rest are counted.
+const MAX_LINT_WARNINGS: usize = 10;
+
 /// Prints the METRICS output, checked first when the method succeeded.
 /// A failed method's output is passed on as it is, with its exit code.
+/// What promtool would only lint (see [`prometheus::lint`]) is a warning.
 fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
     if code == 0 {
-        if let Err(bad) = prometheus::validate(output) {
-            return Err(ContainerError::BadMetrics {
-                line: bad.line,
-                reason: bad.reason,
-            });
+        let lints = prometheus::lint(output).map_err(|bad| ContainerError::BadMetrics {
+            line: bad.line,
+            reason: bad.reason,
+        })?;
+        for lint in lints.iter().take(MAX_LINT_WARNINGS) {
+            warn(format_args!(
+                "METRICS: metric `{}`: {} ({})",
+                lint.metric,
+                lint_advice(lint.problem),
+                lint.problem.as_str()
+            ));
+        }
+        if lints.len() > MAX_LINT_WARNINGS {
+            warn(format_args!(
+                "METRICS: {} more lint findings not shown",
+                lints.len() - MAX_LINT_WARNINGS
+            ));
         }
     }
     crate::output::stdout(output).map_err(ContainerError::Output)?;
     Ok(code)
+}
+
+fn lint_advice(problem: prometheus::LintProblem) -> &'static str {
+    match problem {
+        prometheus::LintProblem::NoHelp => "has no HELP line",
+        prometheus::LintProblem::CounterWithoutTotal => {
+            "is a counter whose name does not end in _total"
+        }
+    }
 }
 
 /// Records the result; a failure to write is only a warning.
