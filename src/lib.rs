@@ -16,6 +16,7 @@
 pub mod container;
 pub mod exit;
 pub mod files;
+pub mod nagios;
 pub mod output;
 pub mod prometheus;
 pub mod record;

@@ -82,6 +82,12 @@ pub enum ContainerError {
     #[error("the METRICS method printed more than {limit} bytes; its process group was killed")]
     MetricsTooLarge { limit: usize },
 
+    #[error("the MONITOR method's performance data is malformed: line {line}: {reason}")]
+    BadPerfdata { line: usize, reason: String },
+
+    #[error("the MONITOR method printed more than {limit} bytes; its process group was killed")]
+    MonitorTooLarge { limit: usize },
+
     #[error("failed to write to standard output: {0}")]
     Output(#[source] io::Error),
 
@@ -131,6 +137,9 @@ impl ContainerError {
             ContainerError::Timeout { .. } => exit::TIMEOUT,
             ContainerError::BadMetrics { .. } | ContainerError::MetricsTooLarge { .. } => {
                 exit::PROTOCOL
+            }
+            ContainerError::BadPerfdata { .. } | ContainerError::MonitorTooLarge { .. } => {
+                exit::nagios::UNKNOWN
             }
             ContainerError::Output(_) => exit::IOERR,
         }
