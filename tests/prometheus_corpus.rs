@@ -128,7 +128,7 @@ fn promtool_lints(findings: &str, problem: &str) -> Vec<String> {
 fn container_lints(warnings: &str, problem: &str) -> Vec<String> {
     let mut names: Vec<String> = warnings
         .lines()
-        .filter(|line| line.ends_with(&format!("({problem})")))
+        .filter(|line| line.ends_with(&format!(": {problem} (promtool's lint)")))
         .filter_map(|line| line.split('`').nth(1))
         .map(str::to_string)
         .collect();

@@ -117,7 +117,8 @@ fn conclude(
     match action {
         Action::Monitor => match finished.stdout {
             Some(captured) if captured.overflowed => (
-                Err(unknown(ContainerError::MonitorTooLarge {
+                Err(unknown(ContainerError::OutputTooLarge {
+                    action,
                     limit: MAX_MONITOR_BYTES,
                 })),
                 Outcome::Failed,
@@ -130,7 +131,8 @@ fn conclude(
         },
         Action::Metrics => match finished.stdout {
             Some(captured) if captured.overflowed => (
-                Err(ContainerError::MetricsTooLarge {
+                Err(ContainerError::OutputTooLarge {
+                    action,
                     limit: MAX_METRICS_BYTES,
                 }),
                 Outcome::Failed,
@@ -194,9 +196,8 @@ fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
         })?;
         for lint in lints.iter().take(MAX_LINT_WARNINGS) {
             warn(format_args!(
-                "METRICS: metric `{}`: {} ({})",
+                "METRICS: metric `{}`: {} (promtool's lint)",
                 lint.metric,
-                lint_advice(lint.problem),
                 lint.problem.as_str()
             ));
         }
@@ -209,15 +210,6 @@ fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
     }
     crate::output::stdout(output).map_err(ContainerError::Output)?;
     Ok(code)
-}
-
-fn lint_advice(problem: prometheus::LintProblem) -> &'static str {
-    match problem {
-        prometheus::LintProblem::NoHelp => "has no HELP line",
-        prometheus::LintProblem::CounterWithoutTotal => {
-            "is a counter whose name does not end in _total"
-        }
-    }
 }
 
 /// Records the result; a failure to write is only a warning.

@@ -112,11 +112,12 @@ fn split_label(text: &[u8]) -> Result<(&[u8], &[u8]), String> {
 
 /// `value[UOM];[warn];[crit];[min];[max]`
 fn check_fields(text: &[u8]) -> Result<(), String> {
-    let fields: Vec<&[u8]> = text.split(|&b| b == b';').collect();
-    if fields.len() > 5 {
+    let mut split = text.split(|&b| b == b';');
+    let fields: [Option<&[u8]>; 5] = std::array::from_fn(|_| split.next());
+    if split.next().is_some() {
         return Err("more than five `;`-separated fields".into());
     }
-    let value = fields[0];
+    let value = fields[0].unwrap_or_default();
     if value != b"U" {
         let end = value
             .iter()
@@ -135,13 +136,13 @@ fn check_fields(text: &[u8]) -> Result<(), String> {
         }
     }
     for (i, name) in [(1, "warn"), (2, "crit")] {
-        match fields.get(i) {
+        match fields[i] {
             Some(range) if !range.is_empty() => check_range(range, name)?,
             _ => {}
         }
     }
     for (i, name) in [(3, "min"), (4, "max")] {
-        match fields.get(i) {
+        match fields[i] {
             Some(number) if !number.is_empty() => {
                 number_or(number, name)?;
             }

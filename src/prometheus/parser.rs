@@ -244,10 +244,9 @@ fn parse_comment(comment: &[u8]) -> Result<Option<Item<'_>>, String> {
     }
     // The type is the rest of the line, trailing blanks included.
     let Some(kind) = MetricType::ALL.into_iter().find(|t| t.as_str() == text) else {
-        let names: Vec<&str> = MetricType::ALL.iter().map(|t| t.as_str()).collect();
         return Err(format!(
-            "unknown metric type `{text}` for `{name}`; expected one of {}",
-            names.join(", ")
+            "unknown metric type `{text}` for `{name}`; expected one of counter, gauge, \
+             histogram, summary, untyped"
         ));
     };
     Ok(Some(Item::Type { name, kind }))
@@ -292,11 +291,9 @@ fn trailing_blank(name: &str) -> String {
 /// `strconv.ParseFloat` reads it in Prometheus's parsers: a float, `NaN`
 /// without a sign, or an infinity spelled as such (`+Inf`, `-inf`,
 /// `Infinity`). A finite number too large for a float is an error, not an
-/// infinity; hexadecimal floats and `_` are refused.
+/// infinity. Hexadecimal floats and `_`, which Go's parser refuses here,
+/// Rust's refuses too.
 pub(super) fn parse_float(text: &str) -> Option<f64> {
-    if text.contains(['p', 'P', '_']) {
-        return None;
-    }
     let value = text.parse::<f64>().ok()?;
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     if value.is_nan() && unsigned.len() != text.len() {

@@ -253,11 +253,8 @@ impl RecordVisitor<'_> {
 /// A `description`: one line (it becomes a label value and a line of the
 /// examine report), no control characters, within its length.
 pub fn check_description(text: String) -> Result<String, String> {
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "expected one line of text without control characters, found {:?}",
-            c
-        ));
+    if text.chars().any(char::is_control) {
+        return Err("expected one line of text without control characters".into());
     }
     within(text, MAX_DESCRIPTION_CHARS)
 }
@@ -267,14 +264,10 @@ pub fn check_description(text: String) -> Result<String, String> {
 /// its grammar, and within its length.
 pub fn check_licenses(text: String) -> Result<String, String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || " .-+:()".contains(c);
-    if let Some(c) = text.chars().find(|&c| !allowed(c)) {
-        return Err(format!(
-            "expected an SPDX license expression (letters, digits, `.-+:()` and spaces), found {:?}",
-            c
-        ));
-    }
-    if text.trim().is_empty() {
-        return Err("expected an SPDX license expression, found an empty one".into());
+    if !text.chars().all(allowed) || text.trim().is_empty() {
+        return Err(
+            "expected an SPDX license expression: letters, digits, `.-+:()` and spaces".into(),
+        );
     }
     within(text, MAX_LICENSES_CHARS)
 }
