@@ -11,7 +11,8 @@
 //! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
 //! Both programs share the small modules that print ([`output`]), make
 //! untrusted text safe to show ([`safe_text`]), read Prometheus text
-//! ([`prometheus`]) and model and render the examine report ([`report`]).
+//! ([`prometheus`]), check Nagios performance data ([`nagios`]) and
+//! model and render the examine report ([`report`]).
 
 pub mod container;
 pub mod exit;
