@@ -11,11 +11,13 @@
 //! `--no-default-features` compiles no tokio, bollard, git2 or HTTP code.
 //! Both programs share the small modules that print ([`output`]), make
 //! untrusted text safe to show ([`safe_text`]), read Prometheus text
-//! ([`prometheus`]) and model and render the examine report ([`report`]).
+//! ([`prometheus`]), check Nagios performance data ([`nagios`]) and
+//! model and render the examine report ([`report`]).
 
 pub mod container;
 pub mod exit;
 pub mod files;
+pub mod nagios;
 pub mod output;
 pub mod prometheus;
 pub mod record;

@@ -321,8 +321,11 @@ fn build_args_format_names_the_documented_args() {
             "WAYBILL_CREATED",
             "WAYBILL_REVISION",
             "WAYBILL_SOURCE",
+            "WAYBILL_URL",
             "WAYBILL_VERSION",
             "WAYBILL_TITLE",
+            "WAYBILL_DESCRIPTION",
+            "WAYBILL_LICENSES",
             "WAYBILL_STACK",
             "WAYBILL_RECORD"
         ]

@@ -19,11 +19,15 @@ use super::state::{now, ActionResult, Outcome};
 use super::{update_lock, warn, warn_skipped, ContainerError, Context};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
-use crate::{exit, prometheus};
+use crate::{exit, nagios, prometheus};
 use std::time::{Duration, Instant};
 
 /// The most METRICS output read before the method is killed.
 pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most MONITOR output read before the method is killed: Nagios
+/// itself keeps 8 KiB of a plugin's output by default.
+pub const MAX_MONITOR_BYTES: usize = 1024 * 1024;
 
 /// How to run an action, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +69,11 @@ pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, Conta
     let how = Supervision {
         init: false,
         timeout: timeout.map(Duration::from_secs),
-        capture_stdout: (action == Action::Metrics).then_some(MAX_METRICS_BYTES),
+        capture_stdout: match action {
+            Action::Metrics => Some(MAX_METRICS_BYTES),
+            Action::Monitor => Some(MAX_MONITOR_BYTES),
+            _ => None,
+        },
         inherit_fd: lock
             .as_ref()
             .map(|lock| (lock.as_raw_fd(), update_lock::FD_VAR)),
@@ -107,10 +115,24 @@ fn conclude(
         Status::Signaled(_) => Outcome::Killed,
     };
     match action {
-        Action::Monitor => (Ok(nagios_code(code)), outcome),
+        Action::Monitor => match finished.stdout {
+            Some(captured) if captured.overflowed => (
+                Err(unknown(ContainerError::OutputTooLarge {
+                    action,
+                    limit: MAX_MONITOR_BYTES,
+                })),
+                Outcome::Failed,
+            ),
+            Some(captured) => match print_monitor(code, &captured.bytes) {
+                Ok(code) => (Ok(code), outcome),
+                Err(e) => (Err(e), Outcome::Failed),
+            },
+            None => (Ok(nagios_code(code)), outcome),
+        },
         Action::Metrics => match finished.stdout {
             Some(captured) if captured.overflowed => (
-                Err(ContainerError::MetricsTooLarge {
+                Err(ContainerError::OutputTooLarge {
+                    action,
                     limit: MAX_METRICS_BYTES,
                 }),
                 Outcome::Failed,
@@ -137,15 +159,53 @@ fn nagios_code(code: u8) -> u8 {
     exit::nagios::UNKNOWN
 }
 
+/// Prints the MONITOR output once its performance data is checked; a
+/// malformed one makes the result UNKNOWN, whatever the method said.
+fn print_monitor(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
+    if let Err(bad) = nagios::perfdata::check(output) {
+        return Err(unknown(ContainerError::BadPerfdata {
+            line: bad.line,
+            reason: bad.reason,
+        }));
+    }
+    crate::output::stdout(output).map_err(ContainerError::Output)?;
+    Ok(nagios_code(code))
+}
+
+/// A MONITOR failure becomes UNKNOWN with its reason as the status line,
+/// which is what Nagios shows; the error itself goes to stderr.
+fn unknown(error: ContainerError) -> ContainerError {
+    let line = format_args!("UNKNOWN - {}", crate::safe_text::Escaped(&error));
+    match crate::output::stdout_line(line) {
+        Ok(()) => error,
+        Err(e) => ContainerError::Output(e),
+    }
+}
+
+/// Lint findings warned about at most; the rest are counted.
+const MAX_LINT_WARNINGS: usize = 10;
+
 /// Prints the METRICS output, checked first when the method succeeded.
 /// A failed method's output is passed on as it is, with its exit code.
+/// What promtool would only lint (see [`prometheus::lint`]) is a warning.
 fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
     if code == 0 {
-        if let Err(bad) = prometheus::validate(output) {
-            return Err(ContainerError::BadMetrics {
-                line: bad.line,
-                reason: bad.reason,
-            });
+        let lints = prometheus::lint(output).map_err(|bad| ContainerError::BadMetrics {
+            line: bad.line,
+            reason: bad.reason,
+        })?;
+        for lint in lints.iter().take(MAX_LINT_WARNINGS) {
+            warn(format_args!(
+                "METRICS: metric `{}`: {} (promtool's lint)",
+                lint.metric,
+                lint.problem.as_str()
+            ));
+        }
+        if lints.len() > MAX_LINT_WARNINGS {
+            warn(format_args!(
+                "METRICS: {} more lint findings not shown",
+                lints.len() - MAX_LINT_WARNINGS
+            ));
         }
     }
     crate::output::stdout(output).map_err(ContainerError::Output)?;

@@ -79,8 +79,12 @@ pub enum ContainerError {
     )]
     BadMetrics { line: usize, reason: String },
 
-    #[error("the METRICS method printed more than {limit} bytes; its process group was killed")]
-    MetricsTooLarge { limit: usize },
+    /// METRICS or MONITOR output past its cap.
+    #[error("the {action} method printed more than {limit} bytes; its process group was killed")]
+    OutputTooLarge { action: Action, limit: usize },
+
+    #[error("the MONITOR method's performance data is malformed: line {line}: {reason}")]
+    BadPerfdata { line: usize, reason: String },
 
     #[error("failed to write to standard output: {0}")]
     Output(#[source] io::Error),
@@ -129,7 +133,12 @@ impl ContainerError {
             ContainerError::UpdateLocked { .. } => exit::TEMPFAIL,
             ContainerError::Lock { .. } => exit::CANTCREAT,
             ContainerError::Timeout { .. } => exit::TIMEOUT,
-            ContainerError::BadMetrics { .. } | ContainerError::MetricsTooLarge { .. } => {
+            ContainerError::BadPerfdata { .. }
+            | ContainerError::OutputTooLarge {
+                action: Action::Monitor,
+                ..
+            } => exit::nagios::UNKNOWN,
+            ContainerError::BadMetrics { .. } | ContainerError::OutputTooLarge { .. } => {
                 exit::PROTOCOL
             }
             ContainerError::Output(_) => exit::IOERR,

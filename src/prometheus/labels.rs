@@ -145,6 +145,9 @@ fn scan<'a>(text: &'a str, metric: &str) -> Result<Step<'a>, String> {
             "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) in `{metric}`, found {found}"
         ));
     }
+    if name == "__name__" {
+        return Err(format!("label name `__name__` is reserved, in `{metric}`"));
+    }
     let text = text[end..].trim_start_matches(is_blank);
     let text = text
         .strip_prefix('=')

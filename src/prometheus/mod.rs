@@ -12,15 +12,23 @@
 //! lines.
 //!
 //! Parsing is linear in the input and allocates only to report an error,
-//! to remember the metric names [`validate`] has seen, and for one reused
-//! set of label names per parser. It lives outside [`crate::container`]
-//! so the host can reuse it; it depends on nothing but std, because it is
-//! built into the small `container` binary.
+//! to remember the metric families [`validate`] has seen, and for one
+//! reused set of label names per parser. It lives outside
+//! [`crate::container`] so the host can reuse it; it depends on nothing
+//! but std, because it is built into the small `container` binary.
 //!
-//! Not checked: that a family's samples are grouped together, that
-//! histogram and summary series are complete, or that names are within
-//! any length. Values use Rust's float syntax, which takes `NaN`, `+Inf`
-//! and `-Inf` but not Go's hexadecimal floats.
+//! The reference is Prometheus's own text parser, the one `promtool check
+//! metrics` runs (`tests/prometheus_corpus.rs` compares the two case by
+//! case): values are read as Go reads them, the last line needs its `\n`,
+//! a HELP or TYPE line without text is a comment. Where promtool is more
+//! lenient than Prometheus's scraper (an upper-case or `gauge_histogram`
+//! type, a HELP text that is not UTF-8), this parser sides with the
+//! scraper. A plain comment that is not UTF-8 is accepted and skipped: it
+//! is not yielded, as an [`Item`] holds text.
+//!
+//! Not checked, as Prometheus does not: that a family's samples are
+//! grouped together, that histogram and summary series are complete, or
+//! that names are within any length.
 
 mod labels;
 mod parser;
@@ -28,7 +36,7 @@ mod validate;
 
 pub use labels::{Label, Labels};
 pub use parser::{BadLine, Help, Item, Line, MetricType, Parser, Sample};
-pub use validate::validate;
+pub use validate::{lint, validate, Lint, LintProblem};
 
 /// Undoes the escapes of a label value (`\\`, `\"`, `\n`) or a HELP text
 /// (`\\`, `\n`); the parser has already refused any other escape.

@@ -114,8 +114,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The next line's bytes, without its `\n`.
-    fn next_raw(&mut self) -> Option<&'a [u8]> {
+    /// The next line's bytes, without its `\n`, and whether it had one.
+    fn next_raw(&mut self) -> Option<(&'a [u8], bool)> {
         if self.done {
             return None;
         }
@@ -124,12 +124,12 @@ impl<'a> Parser<'a> {
             Some(end) => {
                 let raw = &self.rest[..end];
                 self.rest = &self.rest[end + 1..];
-                Some(raw)
+                Some((raw, true))
             }
             None => {
                 // The text after the last `\n` (empty if it ends with one).
                 self.done = true;
-                Some(self.rest)
+                Some((self.rest, false))
             }
         }
     }
@@ -139,11 +139,8 @@ impl<'a> Iterator for Parser<'a> {
     type Item = Result<Line<'a>, BadLine>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while let Some(raw) = self.next_raw() {
-            let parsed = std::str::from_utf8(raw)
-                .map_err(|_| "is not valid UTF-8".to_string())
-                .and_then(|line| parse_line(line, &mut self.names));
-            match parsed {
+        while let Some((raw, terminated)) = self.next_raw() {
+            match parse_line(raw, terminated, &mut self.names) {
                 Ok(None) => continue,
                 Ok(Some(item)) => {
                     return Some(Ok(Line {
@@ -168,20 +165,27 @@ pub(super) fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-/// One line, or `None` for a blank one.
-fn parse_line<'a>(line: &'a str, names: &mut HashSet<&'a str>) -> Result<Option<Item<'a>>, String> {
-    if line.ends_with('\r') {
+/// One line, or `None` for a blank one (or a comment that is not UTF-8).
+fn parse_line<'a>(
+    raw: &'a [u8],
+    terminated: bool,
+    names: &mut HashSet<&'a str>,
+) -> Result<Option<Item<'a>>, String> {
+    let Some(start) = raw.iter().position(|&b| b != b' ' && b != b'\t') else {
+        return Ok(None); // blank, even without its `\n`
+    };
+    if !terminated {
+        return Err("the last line does not end with a newline (\\n)".into());
+    }
+    let raw = &raw[start..];
+    if let Some(comment) = raw.strip_prefix(b"#") {
+        return parse_comment(comment);
+    }
+    if raw.ends_with(b"\r") {
         return Err("ends with a carriage return; lines must end with \\n alone".into());
     }
-    let line = line.trim_matches(is_blank);
-    if line.is_empty() {
-        return Ok(None);
-    }
-    let item = match line.strip_prefix('#') {
-        Some(comment) => parse_comment(comment)?,
-        None => Item::Sample(parse_sample(line, names)?),
-    };
-    Ok(Some(item))
+    let line = std::str::from_utf8(raw).map_err(|_| "is not valid UTF-8".to_string())?;
+    parse_sample(line, names).map(|sample| Some(Item::Sample(sample)))
 }
 
 /// The next blank-separated token and what follows it.
@@ -191,37 +195,61 @@ fn token(text: &str) -> (&str, &str) {
     (&text[..end], &text[end..])
 }
 
-fn parse_comment(comment: &str) -> Result<Item<'_>, String> {
-    if !comment.starts_with(is_blank) {
-        return Ok(Item::Comment(comment)); // `#foo`: a plain comment
-    }
+/// The first blank-separated word of bytes that may not be UTF-8.
+fn first_word(text: &[u8]) -> &[u8] {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = text.iter().position(|b| !blank(b)).unwrap_or(text.len());
+    let word = &text[start..];
+    &word[..word.iter().position(blank).unwrap_or(word.len())]
+}
+
+/// A line after its `#`. As in Prometheus's parsers, the keyword may
+/// follow the `#` without a blank (`#TYPE`), and a HELP or TYPE line that
+/// stops after the keyword or the metric name is a plain comment.
+fn parse_comment(comment: &[u8]) -> Result<Option<Item<'_>>, String> {
+    let Ok(comment) = std::str::from_utf8(comment) else {
+        if matches!(first_word(comment), b"HELP" | b"TYPE") {
+            return Err("is not valid UTF-8".into());
+        }
+        // A plain comment carries nothing: accepted, as promtool does,
+        // and skipped.
+        return Ok(None);
+    };
     let (keyword, rest) = token(comment);
-    match keyword {
-        "HELP" => {
-            let (name, docstring) = token(rest);
-            check_metric_name(name, "HELP")?;
-            let raw_text = docstring.trim_start_matches(is_blank);
-            check_help_escapes(raw_text)?;
-            Ok(Item::Help(Help { name, raw_text }))
-        }
-        "TYPE" => {
-            let (name, rest) = token(rest);
-            check_metric_name(name, "TYPE")?;
-            let (kind, rest) = token(rest);
-            let Some(kind) = MetricType::ALL.into_iter().find(|t| t.as_str() == kind) else {
-                let names: Vec<&str> = MetricType::ALL.iter().map(|t| t.as_str()).collect();
-                return Err(format!(
-                    "unknown metric type `{kind}` for `{name}`; expected one of {}",
-                    names.join(", ")
-                ));
-            };
-            if !rest.trim_matches(is_blank).is_empty() {
-                return Err(format!("unexpected text after the type of `{name}`"));
-            }
-            Ok(Item::Type { name, kind })
-        }
-        _ => Ok(Item::Comment(comment)),
+    if keyword != "HELP" && keyword != "TYPE" {
+        return Ok(Some(Item::Comment(comment)));
     }
+    let rest = rest.trim_start_matches(is_blank);
+    let name_end = rest.find(|c| !is_metric_char(c)).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_end);
+    if !after.is_empty() && !after.starts_with(is_blank) {
+        return Err(format!(
+            "`{}` is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+            token(rest).0
+        ));
+    }
+    if !name.is_empty() {
+        check_metric_name(name, keyword)?;
+    }
+    let text = after.trim_start_matches(is_blank);
+    if text.is_empty() {
+        return Ok(Some(Item::Comment(comment)));
+    }
+    if keyword == "HELP" {
+        check_help_escapes(text)?;
+        return Ok(Some(Item::Help(Help {
+            name,
+            raw_text: text,
+        })));
+    }
+    // The type is the rest of the line, trailing blanks included.
+    let Some(kind) = MetricType::ALL.into_iter().find(|t| t.as_str() == text) else {
+        return Err(format!(
+            "unknown metric type `{text}` for `{name}`; expected one of counter, gauge, \
+             histogram, summary, untyped"
+        ));
+    };
+    Ok(Some(Item::Type { name, kind }))
 }
 
 fn is_metric_char(c: char) -> bool {
@@ -255,6 +283,30 @@ fn check_help_escapes(docstring: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn trailing_blank(name: &str) -> String {
+    format!("the sample of `{name}` ends with a blank, which Prometheus refuses")
+}
+
+/// A sample value or a `le` or `quantile` label value, read as Go's
+/// `strconv.ParseFloat` reads it in Prometheus's parsers: a float, `NaN`
+/// without a sign, or an infinity spelled as such (`+Inf`, `-inf`,
+/// `Infinity`). A finite number too large for a float is an error, not an
+/// infinity. Hexadecimal floats and `_`, which Go's parser refuses here,
+/// Rust's refuses too.
+pub(super) fn parse_float(text: &str) -> Option<f64> {
+    let value = text.parse::<f64>().ok()?;
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if value.is_nan() && unsigned.len() != text.len() {
+        return None;
+    }
+    let spelled_infinite =
+        unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity");
+    if value.is_infinite() && !spelled_infinite {
+        return None;
+    }
+    Some(value)
+}
+
 /// `name [{labels}] value [timestamp]`
 fn parse_sample<'a>(line: &'a str, names: &mut HashSet<&'a str>) -> Result<Sample<'a>, String> {
     let name_end = line.find(|c| !is_metric_char(c)).unwrap_or(line.len());
@@ -285,24 +337,31 @@ fn parse_sample<'a>(line: &'a str, names: &mut HashSet<&'a str>) -> Result<Sampl
     if raw_value.is_empty() {
         return Err(format!("metric `{name}` has no value"));
     }
-    let value = raw_value.parse::<f64>().map_err(|_| {
+    let value = parse_float(raw_value).ok_or_else(|| {
         format!(
             "`{raw_value}` is not a valid value for `{name}` (expected a float, NaN, +Inf or -Inf)"
         )
     })?;
-    let (timestamp, rest) = token(rest);
-    let timestamp = match timestamp {
-        "" => None,
-        text => Some(text.parse::<i64>().map_err(|_| {
-            format!(
-                "`{text}` is not a valid timestamp for `{name}` (expected integer milliseconds)"
-            )
-        })?),
+    let timestamp = match rest.trim_start_matches(is_blank) {
+        "" if rest.is_empty() => None,
+        "" => return Err(trailing_blank(name)),
+        rest => {
+            let (text, rest) = token(rest);
+            let timestamp = text.parse::<i64>().map_err(|_| {
+                format!(
+                    "`{text}` is not a valid timestamp for `{name}` (expected integer milliseconds)"
+                )
+            })?;
+            match token(rest) {
+                _ if rest.is_empty() => {}
+                ("", _) => return Err(trailing_blank(name)),
+                (extra, _) => {
+                    return Err(format!("unexpected `{extra}` after the sample of `{name}`"))
+                }
+            }
+            Some(timestamp)
+        }
     };
-    let (extra, _) = token(rest);
-    if !extra.is_empty() {
-        return Err(format!("unexpected `{extra}` after the sample of `{name}`"));
-    }
     Ok(Sample {
         name,
         labels,

@@ -12,7 +12,7 @@
 //! excessive nesting inside them either), and `project` must fit a file
 //! name.
 
-use super::limits::MAX_PROJECT_CHARS;
+use super::limits::{MAX_DESCRIPTION_CHARS, MAX_LICENSES_CHARS, MAX_PROJECT_CHARS};
 use super::value::{Place, ValueSeed};
 use super::{json_kind, BuildTime, Method, Record};
 use serde::de::{Deserialize, Error as _, MapAccess, Visitor};
@@ -105,6 +105,10 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 "build_id" => record.build_id = self.value(map, "build_id")?,
                 "build_url" => record.build_url = self.value(map, "build_url")?,
                 "source_url" => record.source_url = self.value(map, "source_url")?,
+                "description" => {
+                    record.description = self.checked(map, "description", check_description)?
+                }
+                "licenses" => record.licenses = self.checked(map, "licenses", check_licenses)?,
                 "start_method" => record.start_method = self.method(map, "start_method")?,
                 "update_method" => record.update_method = self.method(map, "update_method")?,
                 "validate_method" => {
@@ -244,4 +248,34 @@ impl RecordVisitor<'_> {
             }
         }
     }
+}
+
+/// A `description`: one line (it becomes a label value and a line of the
+/// examine report), no control characters, within its length.
+pub fn check_description(text: String) -> Result<String, String> {
+    if text.chars().any(char::is_control) {
+        return Err("expected one line of text without control characters".into());
+    }
+    within(text, MAX_DESCRIPTION_CHARS)
+}
+
+/// A `licenses` SPDX expression: its characters (letters, digits, `.`,
+/// `-`, `+`, `:`, parentheses and spaces for `AND`, `OR`, `WITH`), not
+/// its grammar, and within its length.
+pub fn check_licenses(text: String) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " .-+:()".contains(c);
+    if !text.chars().all(allowed) || text.trim().is_empty() {
+        return Err(
+            "expected an SPDX license expression: letters, digits, `.-+:()` and spaces".into(),
+        );
+    }
+    within(text, MAX_LICENSES_CHARS)
+}
+
+fn within(text: String, max: usize) -> Result<String, String> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(format!("expected at most {max} characters, found {chars}"));
+    }
+    Ok(text)
 }

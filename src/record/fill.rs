@@ -40,6 +40,8 @@ impl Record {
             build_id,
             build_url,
             source_url,
+            description,
+            licenses,
             start_method,
             update_method,
             validate_method,

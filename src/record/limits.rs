@@ -39,3 +39,10 @@ pub const EARLIEST_BUILD_EPOCH: i64 = -62_167_219_200;
 
 /// The latest time a `build_time` can hold: 9999-12-31 23:59:59 UTC.
 pub const LATEST_BUILD_EPOCH: i64 = 253_402_300_799;
+
+/// The longest `description`, in characters: a paragraph, as registries
+/// show one.
+pub const MAX_DESCRIPTION_CHARS: usize = 4096;
+
+/// The longest `licenses` SPDX expression, in characters.
+pub const MAX_LICENSES_CHARS: usize = 1024;

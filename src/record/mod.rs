@@ -24,6 +24,7 @@ mod value;
 
 pub use action::Action;
 pub use build_time::BuildTime;
+pub use de::{check_description, check_licenses};
 pub use error::RecordError;
 pub use file::{read_file, ReadError};
 pub use limits::{MAX_DEPTH, MAX_PROJECT_CHARS, MAX_RECORD_BYTES};
@@ -80,6 +81,12 @@ pub struct Record {
     pub build_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// What the image is, for people: the OCI `description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The image's licences as an SPDX expression: the OCI `licenses`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_method: Option<Method>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -244,3 +244,27 @@ fn records_nested_in_other_json_pass_the_same_checks_naming_the_field() {
         .to_string();
     assert!(err.starts_with("field `project`: invalid type"), "{err}");
 }
+
+#[test]
+fn description_and_licenses_are_read_with_their_limits() {
+    let good = br#"{"project":"p","description":"A web server, gro\u00dfe","licenses":"MIT OR Apache-2.0"}"#;
+    let record = Record::from_slice(good).unwrap();
+    assert_eq!(record.description.as_deref(), Some("A web server, große"));
+    assert_eq!(record.licenses.as_deref(), Some("MIT OR Apache-2.0"));
+    let long = format!(
+        r#"{{"project":"p","description":"{}"}}"#,
+        "d".repeat(crate::record::limits::MAX_DESCRIPTION_CHARS + 1)
+    );
+    for (bad, field) in [
+        (long.as_str(), "description"),
+        (
+            r#"{"project":"p","description":"two\nlines"}"#,
+            "description",
+        ),
+        (r#"{"project":"p","licenses":"MIT; echo"}"#, "licenses"),
+        (r#"{"project":"p","licenses":""}"#, "licenses"),
+    ] {
+        let err = Record::from_slice(bad.as_bytes()).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("field `{field}`: ")), "{err}");
+    }
+}

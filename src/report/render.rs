@@ -125,6 +125,8 @@ fn image_section(out: &mut String, image: &ImageReport) {
     );
     list(out, "Image Tag Names", r.image_tag_names.as_deref());
     field(out, "Record File", &image.file);
+    optional(out, "Description", &r.description);
+    optional(out, "Licenses", &r.licenses);
 
     out.push_str("\n  Build Info:\n");
     let ci = match (r.ci, &r.ci_system) {

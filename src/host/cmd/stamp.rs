@@ -18,7 +18,7 @@ use std::path::PathBuf;
 /// The flags that build a record from git, the CI environment and the
 /// command line; `--record` takes a finished one instead, so it refuses
 /// them rather than silently ignoring them.
-const RECORD_BUILDING: [&str; 16] = [
+const RECORD_BUILDING: [&str; 18] = [
     "project",
     "image_name",
     "tags",
@@ -35,6 +35,8 @@ const RECORD_BUILDING: [&str; 16] = [
     "validate",
     "meta",
     "meta_json",
+    "description",
+    "licenses",
 ];
 
 /// `waybill stamp`.
@@ -65,6 +67,20 @@ pub struct StampArgs {
     /// Declare that VALIDATE should run after builds and deploys.
     #[arg(long)]
     pub validate: bool,
+    /// What the image is, one line (the record's `description` and the
+    /// `org.opencontainers.image.description` label).
+    #[arg(long, value_name = "TEXT", value_parser = description)]
+    pub description: Option<String>,
+    /// The image's licences as an SPDX expression, e.g. `MIT OR
+    /// Apache-2.0` (the record's `licenses` and the
+    /// `org.opencontainers.image.licenses` label).
+    #[arg(long, value_name = "SPDX-EXPRESSION", value_parser = licenses)]
+    pub licenses: Option<String>,
+    /// The `org.opencontainers.image.url` label (http or https; any user
+    /// name or password is removed). Default: the record's `source_url`,
+    /// the repository's web address.
+    #[arg(long, value_name = "URL", value_parser = web_url)]
+    pub url: Option<String>,
     /// A `user_metadata` value; KEY may be dotted (`owner.email=...`) to
     /// nest. Repeatable; later flags win over earlier ones and the file.
     #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_meta_pair)]
@@ -145,6 +161,9 @@ impl StampArgs {
                 metrics_timeout: m.metrics_timeout,
             },
             validate: self.validate,
+            description: self.description,
+            licenses: self.licenses,
+            url: self.url,
             meta: self.meta,
             meta_json: self.meta_json,
             format: self.format,
@@ -158,6 +177,20 @@ impl StampArgs {
 /// Runs `waybill stamp` with the system clock.
 pub async fn run(args: StampArgs, env: &Env) -> Result<u8, HostError> {
     stamp::run(&args.request(), env, &SystemClock).await
+}
+
+fn description(text: &str) -> Result<String, String> {
+    single_line(text).and_then(crate::record::check_description)
+}
+
+fn licenses(text: &str) -> Result<String, String> {
+    crate::record::check_licenses(text.to_owned())
+}
+
+fn web_url(text: &str) -> Result<String, String> {
+    let text = single_line(text)?;
+    crate::host::stamp::source_url::without_credentials(&text)
+        .ok_or_else(|| "must be an http or https URL".to_string())
 }
 
 /// A non-empty value on one line: names end up in labels, one per line.

@@ -15,6 +15,17 @@ use chrono::{DateTime, SecondsFormat};
 
 use crate::record::stack_label::{RECORD_LABEL, STACK_LABEL};
 
+/// What the labels are made from.
+pub struct Facts<'a> {
+    pub record: &'a Record,
+    /// `--url`; the record's `source_url` when `None`.
+    pub url: Option<&'a str>,
+    /// The `io.waybill.stack` label's value.
+    pub stack: &'a str,
+    /// The `io.waybill.record` label's value.
+    pub record_json: &'a str,
+}
+
 /// One fact, under its label key and its build-argument name.
 struct Fact {
     label: &'static str,
@@ -23,17 +34,36 @@ struct Fact {
 }
 
 /// The `ARG` names `--format build-args` writes, in output order.
-pub const BUILD_ARG_NAMES: [&str; 7] = [
+pub const BUILD_ARG_NAMES: [&str; 10] = [
     "WAYBILL_CREATED",
     "WAYBILL_REVISION",
     "WAYBILL_SOURCE",
+    "WAYBILL_URL",
     "WAYBILL_VERSION",
     "WAYBILL_TITLE",
+    "WAYBILL_DESCRIPTION",
+    "WAYBILL_LICENSES",
     "WAYBILL_STACK",
     "WAYBILL_RECORD",
 ];
 
-fn facts(record: &Record, stack: &str, record_json: &str) -> [Fact; 7] {
+/// The label keys, in the same order as [`BUILD_ARG_NAMES`]: the eight
+/// OCI annotations docker/metadata-action writes, then waybill's own.
+const LABEL_KEYS: [&str; 10] = [
+    "org.opencontainers.image.created",
+    "org.opencontainers.image.revision",
+    "org.opencontainers.image.source",
+    "org.opencontainers.image.url",
+    "org.opencontainers.image.version",
+    "org.opencontainers.image.title",
+    "org.opencontainers.image.description",
+    "org.opencontainers.image.licenses",
+    STACK_LABEL,
+    RECORD_LABEL,
+];
+
+fn facts(facts: &Facts<'_>) -> [Fact; 10] {
+    let record = facts.record;
     let created = record
         .build_time
         .and_then(|t| DateTime::from_timestamp(t.epoch(), 0))
@@ -45,58 +75,43 @@ fn facts(record: &Record, stack: &str, record_json: &str) -> [Fact; 7] {
         .or_else(|| record.git_tags.as_ref().and_then(|t| t.first().cloned()))
         .unwrap_or_default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let [created_arg, revision_arg, source_arg, version_arg, title_arg, stack_arg, record_arg] =
-        BUILD_ARG_NAMES;
-    [
-        Fact {
-            label: "org.opencontainers.image.created",
-            build_arg: created_arg,
-            value: created,
-        },
-        Fact {
-            label: "org.opencontainers.image.revision",
-            build_arg: revision_arg,
-            value: text(&record.gitref),
-        },
-        Fact {
-            label: "org.opencontainers.image.source",
-            build_arg: source_arg,
-            value: text(&record.source_url),
-        },
-        Fact {
-            label: "org.opencontainers.image.version",
-            build_arg: version_arg,
-            value: version,
-        },
-        Fact {
-            label: "org.opencontainers.image.title",
-            build_arg: title_arg,
-            value: record.project.clone(),
-        },
-        Fact {
-            label: STACK_LABEL,
-            build_arg: stack_arg,
-            value: stack.to_owned(),
-        },
-        Fact {
-            label: RECORD_LABEL,
-            build_arg: record_arg,
-            value: record_json.to_owned(),
-        },
-    ]
+    // As docker/metadata-action: the repository's web page, which is
+    // also the source.
+    let url = facts
+        .url
+        .map(str::to_owned)
+        .unwrap_or_else(|| text(&record.source_url));
+    let values = [
+        created,
+        text(&record.gitref),
+        text(&record.source_url),
+        url,
+        version,
+        record.project.clone(),
+        text(&record.description),
+        text(&record.licenses),
+        facts.stack.to_owned(),
+        facts.record_json.to_owned(),
+    ];
+    let mut values = values.into_iter();
+    std::array::from_fn(|i| Fact {
+        label: LABEL_KEYS[i],
+        build_arg: BUILD_ARG_NAMES[i],
+        value: values.next().unwrap_or_default(),
+    })
 }
 
 /// `--label=KEY=VALUE` lines.
-pub fn labels(record: &Record, stack: &str, record_json: &str) -> String {
-    facts(record, stack, record_json)
+pub fn labels(f: &Facts<'_>) -> String {
+    facts(f)
         .iter()
         .map(|f| format!("--label={}={}\n", f.label, one_line(&f.value)))
         .collect()
 }
 
 /// `--build-arg=NAME=VALUE` lines.
-pub fn build_args(record: &Record, stack: &str, record_json: &str) -> String {
-    facts(record, stack, record_json)
+pub fn build_args(f: &Facts<'_>) -> String {
+    facts(f)
         .iter()
         .map(|f| format!("--build-arg={}={}\n", f.build_arg, one_line(&f.value)))
         .collect()
@@ -124,17 +139,45 @@ mod tests {
         }
     }
 
+    fn of<'a>(record: &'a Record, stack: &'a str, own: &'a str) -> Facts<'a> {
+        Facts {
+            record,
+            url: None,
+            stack,
+            record_json: own,
+        }
+    }
+
     #[test]
     fn labels_are_one_argument_per_line_with_oci_keys() {
-        let out = labels(&record(), "[{}]", "{}");
+        let out = labels(&of(&record(), "[{}]", "{}"));
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), 7);
+        assert_eq!(lines.len(), 10);
         assert!(lines.iter().all(|l| l.starts_with("--label=")));
         assert!(lines.contains(&"--label=org.opencontainers.image.created=2015-03-30T06:02:10Z"));
         assert!(lines.contains(&"--label=org.opencontainers.image.version=v1.0-2-gabcdef0"));
         // Written empty so a base image's value is not inherited.
         assert!(lines.contains(&"--label=org.opencontainers.image.source="));
         assert!(lines.contains(&"--label=io.waybill.stack=[{}]"));
+        assert!(lines.contains(&"--label=org.opencontainers.image.description="));
+        assert!(lines.contains(&"--label=org.opencontainers.image.licenses="));
+    }
+
+    #[test]
+    fn url_is_the_source_unless_given() {
+        let r = Record {
+            source_url: Some("https://git.example/o/web".into()),
+            ..record()
+        };
+        let out = labels(&of(&r, "[]", "{}"));
+        assert!(out.contains("--label=org.opencontainers.image.url=https://git.example/o/web\n"));
+        let given = Facts {
+            url: Some("https://web.example/"),
+            ..of(&r, "[]", "{}")
+        };
+        assert!(
+            labels(&given).contains("--label=org.opencontainers.image.url=https://web.example/\n")
+        );
     }
 
     /// `(KEY, VALUE)` of each `PREFIXKEY=VALUE` line, in order.
@@ -165,17 +208,23 @@ mod tests {
                 (cells[1], cells[2])
             })
             .collect();
-        assert_eq!(documented.len(), 7, "the ARG table in docs/stamping.md");
+        assert_eq!(documented.len(), 10, "the ARG table in docs/stamping.md");
 
         // Every value distinct, so a build argument paired with the wrong
         // label cannot pass.
         let record = Record {
             source_url: Some("https://git.example/o/web".into()),
+            description: Some("A web server".into()),
+            licenses: Some("MIT OR Apache-2.0".into()),
             ..record()
         };
         let (stack, own) = (r#"[{"project":"web"}]"#, r#"{"project":"web"}"#);
-        let labels = labels(&record, stack, own);
-        let args = build_args(&record, stack, own);
+        let facts = Facts {
+            url: Some("https://web.example/"),
+            ..of(&record, stack, own)
+        };
+        let labels = labels(&facts);
+        let args = build_args(&facts);
         let label_values = pairs(&labels, "--label=");
         let arg_values = pairs(&args, "--build-arg=");
 
@@ -193,7 +242,7 @@ mod tests {
         }
         let values: std::collections::BTreeSet<&str> =
             arg_values.iter().map(|(_, value)| *value).collect();
-        assert_eq!(values.len(), 7, "values are not distinct: {args}");
+        assert_eq!(values.len(), 10, "values are not distinct: {args}");
     }
 
     #[test]
@@ -203,7 +252,7 @@ mod tests {
             git_tags: Some(vec!["v2".into()]),
             ..record()
         };
-        assert!(labels(&r, "[]", "{}").contains("org.opencontainers.image.version=v2\n"));
+        assert!(labels(&of(&r, "[]", "{}")).contains("org.opencontainers.image.version=v2\n"));
     }
 
     #[test]

@@ -79,10 +79,16 @@ pub async fn run(args: &Request, env: &Env, clock: &dyn Clock) -> Result<u8, Hos
     };
     let stack = stack_label::render(&base, &record);
     let own = stack_label::render_record(&record);
+    let facts = labels::Facts {
+        record: &record,
+        url: args.url.as_deref(),
+        stack: &stack,
+        record_json: &own,
+    };
     let text = if args.format == StampFormat::Labels {
-        labels::labels(&record, &stack, &own)
+        labels::labels(&facts)
     } else {
-        labels::build_args(&record, &stack, &own)
+        labels::build_args(&facts)
     };
     output::write(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
@@ -194,6 +200,8 @@ pub fn assemble(args: &Request, project: &str, git: &GitFacts, ci: Option<&CiFac
         monitor_timeout: m.monitor_timeout,
         metrics_timeout: m.metrics_timeout,
         validate: args.validate.then_some(true),
+        description: args.description.clone(),
+        licenses: args.licenses.clone(),
         ..Record::default()
     }
 }
@@ -265,6 +273,9 @@ mod tests {
             repo: ".".into(),
             methods: Methods::default(),
             validate: false,
+            description: None,
+            licenses: None,
+            url: None,
             meta: Vec::new(),
             meta_json: None,
             format: StampFormat::Labels,

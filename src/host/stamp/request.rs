@@ -18,6 +18,12 @@ pub struct Request {
     pub repo: PathBuf,
     pub methods: Methods,
     pub validate: bool,
+    /// The record's `description` and `licenses`.
+    pub description: Option<String>,
+    pub licenses: Option<String>,
+    /// The `org.opencontainers.image.url` label; the record's
+    /// `source_url` when unset.
+    pub url: Option<String>,
     pub meta: Vec<MetaPair>,
     pub meta_json: Option<PathBuf>,
     pub format: StampFormat,

@@ -1,0 +1,193 @@
+//! The METRICS check side by side with Prometheus's own parser.
+//!
+//! Every file in `tests/fixtures/prometheus/` is one exposition, named
+//! after the rule it exercises and prefixed with what should happen:
+//!
+//! - `valid-`: `container --metrics` prints it and `promtool check
+//!   metrics` parses it (exit 0, or 3 for lint-only findings);
+//! - `invalid-`: `container` refuses it (exit 76) and promtool does not
+//!   parse it (exit 1);
+//! - `stricter-`: promtool parses it but Prometheus's scrape parser
+//!   (`model/textparse/promparse.go`) refuses it, so a scrape of it would
+//!   fail: `container` refuses it. These are the only deliberate
+//!   disagreements, and the test checks that they stay exactly that.
+//!
+//! Each case runs through the real `container` binary, with a METRICS
+//! method that is `/bin/cat FILE` (an argv method, no shell), and through
+//! `promtool`. Without promtool the container half still runs against the
+//! names, and the test skips the promtool half loudly (fails in CI, which
+//! installs Debian's `prometheus` package). Lint findings are compared
+//! too: `container` warns about a missing HELP and a counter without
+//! `_total` exactly when promtool reports them.
+
+mod common;
+mod docker;
+
+use common::deadline::output_or_panic;
+use common::TestDir;
+use serde_json::json;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/prometheus");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Valid,
+    Invalid,
+    Stricter,
+}
+
+fn corpus() -> Vec<(PathBuf, String, Expect)> {
+    let mut cases: Vec<_> = fs::read_dir(CORPUS)
+        .expect("read the corpus directory")
+        .map(|entry| entry.expect("read a corpus entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "prom"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let expect = match name.split('-').next() {
+                Some("valid") => Expect::Valid,
+                Some("invalid") => Expect::Invalid,
+                Some("stricter") => Expect::Stricter,
+                _ => panic!("corpus file `{name}` must start with valid-, invalid- or stricter-"),
+            };
+            (path, name, expect)
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    cases
+}
+
+/// What `container --metrics` made of a case: Ok(warnings) when it
+/// printed the text unchanged, Err(reason) when it refused it.
+fn container_verdict(path: &Path) -> Result<String, String> {
+    let t = TestDir::new();
+    let method = json!(["/bin/cat", path.display().to_string()]);
+    t.write_record(1, json!({"project": "app", "metrics_method": method}));
+    let out = t
+        .container()
+        .arg("--metrics")
+        .output()
+        .expect("run container");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    match out.status.code() {
+        Some(0) => {
+            let expected = fs::read(path).unwrap();
+            assert_eq!(out.stdout, expected, "{}: output changed", path.display());
+            Ok(stderr)
+        }
+        Some(76) => {
+            assert!(
+                out.stdout.is_empty(),
+                "{}: printed refused text",
+                path.display()
+            );
+            Err(stderr)
+        }
+        other => panic!("{}: container exited {other:?}: {stderr}", path.display()),
+    }
+}
+
+/// What promtool made of a case: Ok(lint findings) when it parsed,
+/// Err(error) when it did not.
+fn promtool_verdict(promtool: &Path, path: &Path) -> Result<String, String> {
+    let input = fs::read(path).unwrap();
+    let mut cmd = Command::new(promtool);
+    cmd.args(["check", "metrics"]);
+    let out = output_or_panic(&mut cmd, Some(&input), Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    match out.status.code() {
+        Some(0 | 3) => Ok(stderr),
+        Some(1) => Err(stderr),
+        other => panic!("{}: promtool exited {other:?}: {stderr}", path.display()),
+    }
+}
+
+fn find_promtool() -> Result<PathBuf, String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("promtool"))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| "promtool is not on PATH (Debian package `prometheus`)".to_string())
+}
+
+/// The metrics promtool's lint names for `problem`, in its output order.
+fn promtool_lints(findings: &str, problem: &str) -> Vec<String> {
+    let mut names: Vec<String> = findings
+        .lines()
+        .filter_map(|line| line.strip_suffix(problem))
+        .map(|name| name.trim().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The metrics `container` warned about for `problem`.
+fn container_lints(warnings: &str, problem: &str) -> Vec<String> {
+    let mut names: Vec<String> = warnings
+        .lines()
+        .filter(|line| line.ends_with(&format!(": {problem} (promtool's lint)")))
+        .filter_map(|line| line.split('`').nth(1))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn metrics_check_agrees_with_promtool_on_every_corpus_case() {
+    let cases = corpus();
+    assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
+    let promtool = find_promtool();
+    let promtool = docker::prerequisite_or_skip(
+        "metrics_check_agrees_with_promtool_on_every_corpus_case (promtool half)",
+        "promtool",
+        promtool.clone().map(|_| ()),
+    )
+    .then(|| promtool.unwrap());
+
+    let mut problems = Vec::new();
+    let mut agreed = 0;
+    for (path, name, expect) in &cases {
+        let ours = container_verdict(path);
+        if ours.is_ok() != (*expect == Expect::Valid) {
+            problems.push(format!("{name}: container says {ours:?}"));
+        }
+        let Some(promtool) = &promtool else { continue };
+        let theirs = promtool_verdict(promtool, path);
+        if theirs.is_ok() != (*expect != Expect::Invalid) {
+            problems.push(format!("{name}: promtool says {theirs:?}"));
+        }
+        if ours.is_ok() == theirs.is_ok() {
+            agreed += 1;
+        }
+        if let (Ok(warnings), Ok(findings)) = (&ours, &theirs) {
+            for problem in [
+                "no help text",
+                "counter metrics should have \"_total\" suffix",
+            ] {
+                let (a, b) = (
+                    container_lints(warnings, problem),
+                    promtool_lints(findings, problem),
+                );
+                if a != b {
+                    problems.push(format!(
+                        "{name}: `{problem}`: container warns about {a:?}, promtool about {b:?}"
+                    ));
+                }
+            }
+        }
+    }
+    let count = |e| cases.iter().filter(|c| c.2 == e).count();
+    eprintln!(
+        "prometheus corpus: {} cases ({} valid, {} invalid, {} stricter); container and promtool agree on {}",
+        cases.len(),
+        count(Expect::Valid),
+        count(Expect::Invalid),
+        count(Expect::Stricter),
+        if promtool.is_some() { agreed.to_string() } else { "(promtool skipped)".into() },
+    );
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
