@@ -191,3 +191,66 @@ fn metrics_check_agrees_with_promtool_on_every_corpus_case() {
     );
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
+
+/// Cases `container` passes through but the merge leaves out: the same
+/// series twice. promtool parses it, but Prometheus keeps only one of the
+/// two samples when it stores them, so a merge that kept both would hide
+/// which container's value is stored (docs/fleet-metrics.md).
+const MERGE_STRICTER: &[&str] = &["valid-duplicate-sample"];
+
+/// The host's merge (`waybill metrics`) reads with the same parser: every
+/// valid case merges whole, an invalid one is left out whole, and the
+/// merged exposition, each case alone and all of them together (as many
+/// containers), parses for `container`'s own check and for promtool.
+#[test]
+fn merged_corpus_expositions_pass_the_same_check_and_promtool() {
+    use waybill::host::metrics::{Merger, Origin};
+    let cases = corpus();
+    let promtool = find_promtool();
+    let promtool = docker::prerequisite_or_skip(
+        "merged_corpus_expositions_pass_the_same_check_and_promtool (promtool half)",
+        "promtool",
+        promtool.clone().map(|_| ()),
+    )
+    .then(|| promtool.unwrap());
+    let origin = |i: usize| Origin {
+        engine: "default".into(),
+        container: format!("c{i:03}"),
+        project: Some("corpus \"quoted\" \\ project".into()),
+        image: "example:latest".into(),
+    };
+    let dir = tempfile::tempdir().expect("a scratch directory");
+    let mut problems = Vec::new();
+    let check = |what: &str, text: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        if let Err(bad) = waybill::prometheus::validate(text.as_bytes()) {
+            found.push(format!(
+                "{what}: the merge made text our check refuses: {bad:?}"
+            ));
+        }
+        if let Some(promtool) = &promtool {
+            let file = dir.path().join("merged.prom");
+            fs::write(&file, text).unwrap();
+            if let Err(e) = promtool_verdict(promtool, &file) {
+                found.push(format!("{what}: promtool refuses the merge: {e}"));
+            }
+        }
+        found
+    };
+    let mut all = Merger::new();
+    for (i, (path, name, expect)) in cases.iter().enumerate() {
+        let text = fs::read(path).unwrap();
+        let mut alone = Merger::new();
+        let merged = alone.add(&origin(i), &text);
+        let whole = *expect == Expect::Valid && !MERGE_STRICTER.contains(&name.as_str());
+        if merged != whole {
+            problems.push(format!("{name}: merged whole = {merged}"));
+        }
+        all.add(&origin(i), &text);
+        if merged {
+            problems.extend(check(name, &alone.finish().text));
+        }
+    }
+    problems.extend(check("every case together", &all.finish().text));
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}

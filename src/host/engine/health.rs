@@ -36,7 +36,9 @@ impl Engine {
                 self.docker
                     .inspect_container(container, None::<InspectContainerOptions>)
                     .await
-                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, container))
+                    .map_err(|e| {
+                        classify(e, &self.name, "inspect", ObjectKind::Container, container)
+                    })
             },
         )
         .await?;
