@@ -571,7 +571,10 @@ fn method_names_are_escaped_in_errors() {
 /// METRICS method that prints a line.
 fn big_record(t: &TestDir) {
     let words = "lorem ipsum dolor sit amet ".repeat(10_000);
-    let metrics = t.sh_method("metrics.sh", "echo 'app_up 1'\n");
+    let metrics = t.sh_method(
+        "metrics.sh",
+        "echo '# HELP app_up Whether the app is up.'\necho 'app_up 1'\n",
+    );
     t.write_record(
         1,
         json!({"project": "app", "build_tag": words, "metrics_method": metrics}),
