@@ -178,7 +178,12 @@ fn fleet(test: &str) -> Option<&'static Fleet> {
             let path = dir.path().join(file);
             let text: String = nodes
                 .iter()
-                .map(|n| format!("[[engine]]\nname = \"{n}\"\nhost = \"{}\"\n\n", bed.node(n).tcp))
+                .map(|n| {
+                    format!(
+                        "[[engine]]\nname = \"{n}\"\nhost = \"{}\"\n\n",
+                        bed.node(n).tcp
+                    )
+                })
                 .collect();
             std::fs::write(&path, text).expect("write a hosts file");
             path
@@ -315,7 +320,11 @@ fn result_of<'d>(doc: &'d Value, container: &str, action: &str) -> &'d Value {
         .iter()
         .filter(|r| r["container"] == container && r["action"] == action)
         .collect();
-    assert_eq!(found.len(), 1, "one {action} result for {container}: {doc:#}");
+    assert_eq!(
+        found.len(),
+        1,
+        "one {action} result for {container}: {doc:#}"
+    );
     found[0]
 }
 
@@ -335,7 +344,11 @@ fn members(
 fn container_id(fleet: &Fleet, engine: &str, name: &str) -> String {
     let out = fleet
         .bed
-        .docker(fleet.bed.node(engine), Via::Unix, &["inspect", "-f", "{{.Id}}", name])
+        .docker(
+            fleet.bed.node(engine),
+            Via::Unix,
+            &["inspect", "-f", "{{.Id}}", name],
+        )
         .ok();
     out.stdout.trim().to_string()
 }
@@ -348,8 +361,16 @@ fn every_selector_picks_the_same_containers_for_validate_and_update_on_two_engin
     };
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     // Two engine versions, so two API versions, in every run below.
-    assert!(fleet.bed.node("a").version.starts_with("20."), "{:?}", fleet.bed.node("a"));
-    assert!(fleet.bed.node("b").version.starts_with("26."), "{:?}", fleet.bed.node("b"));
+    assert!(
+        fleet.bed.node("a").version.starts_with("20."),
+        "{:?}",
+        fleet.bed.node("a")
+    );
+    assert!(
+        fleet.bed.node("b").version.starts_with("26."),
+        "{:?}",
+        fleet.bed.node("b")
+    );
 
     let p = &fleet.prefix;
     let beta5_id = container_id(fleet, "b", &fleet.name("beta-5"));
@@ -460,7 +481,12 @@ fn one_run_execs_on_both_engines_at_once() {
     ];
     let mut made = Extra::new(fleet);
     let mut names = Vec::new();
-    for (engine, suffix) in [("a", "par-1"), ("a", "par-2"), ("b", "par-3"), ("b", "par-4")] {
+    for (engine, suffix) in [
+        ("a", "par-1"),
+        ("a", "par-2"),
+        ("b", "par-3"),
+        ("b", "par-4"),
+    ] {
         names.push((engine, made.start(engine, suffix, &extra)));
     }
     let out = fleet.waybill(
@@ -485,7 +511,8 @@ fn one_run_execs_on_both_engines_at_once() {
     assert_eq!(out.code(), Some(0), "{out}");
     for (engine, name) in &names {
         assert!(
-            out.stdout.contains(&format!("{engine}/{name}: valid: {name}")),
+            out.stdout
+                .contains(&format!("{engine}/{name}: valid: {name}")),
             "no line of {engine}/{name}:\n{out}"
         );
     }
@@ -544,10 +571,9 @@ fn a_rolling_update_over_two_engines_stops_at_the_first_failed_validate() {
     for name in [&b2, &b5] {
         assert_eq!(outcome(name, "update"), "not_reached", "{name}:\n{out}");
         assert!(
-            results(&doc)
-                .iter()
-                .all(|r| r["container"] != name.as_str() || r["action"] != "validate"
-                    || r["outcome"] == "not_reached"),
+            results(&doc).iter().all(|r| r["container"] != name.as_str()
+                || r["action"] != "validate"
+                || r["outcome"] == "not_reached"),
             "{name} was validated:\n{out}"
         );
     }
@@ -563,7 +589,12 @@ fn a_rolling_update_over_two_engines_stops_at_the_first_failed_validate() {
     let out = fleet
         .waybill(
             &fleet.hosts_ab,
-            &["ls", &format!("{}-roll-*", fleet.prefix), "--state", "--json"],
+            &[
+                "ls",
+                &format!("{}-roll-*", fleet.prefix),
+                "--state",
+                "--json",
+            ],
         )
         .ok();
     let listing = json(&out);
@@ -574,16 +605,20 @@ fn a_rolling_update_over_two_engines_stops_at_the_first_failed_validate() {
             .iter()
             .find(|row| row["container"] == name)
             .unwrap_or_else(|| panic!("no row for {name}:\n{out}"));
-        row["last"]["update"]["outcome"].as_str().map(str::to_string)
+        row["last"]["update"]["outcome"]
+            .as_str()
+            .map(str::to_string)
     };
     for name in [&a3, &a4, &b1] {
         assert_eq!(last_update(name).as_deref(), Some("ok"), "{name}:\n{out}");
     }
     for name in [&b2, &b5] {
         assert_eq!(last_update(name), None, "{name} was updated:\n{out}");
-        let cat = fleet
-            .bed
-            .docker(fleet.bed.node("b"), Via::Unix, &["exec", name, "cat", "/tmp/updates"]);
+        let cat = fleet.bed.docker(
+            fleet.bed.node("b"),
+            Via::Unix,
+            &["exec", name, "cat", "/tmp/updates"],
+        );
         assert!(!cat.success(), "{name} ran its UPDATE:\n{cat}");
     }
 }
@@ -606,7 +641,10 @@ fn an_engine_stopped_during_a_run_gives_its_containers_an_error_and_the_others_f
         "WB_SLOW=100",
     ];
     let mut made = Extra::new(fleet);
-    let fast = [made.start("a", "stop-1", &[]), made.start("a", "stop-2", &[])];
+    let fast = [
+        made.start("a", "stop-1", &[]),
+        made.start("a", "stop-2", &[]),
+    ];
     let slow = [
         made.start("c", "stop-3", &slow_args),
         made.start("c", "stop-4", &slow_args),
@@ -618,17 +656,21 @@ fn an_engine_stopped_during_a_run_gives_its_containers_an_error_and_the_others_f
         let run = scope.spawn(|| fleet.waybill(&hosts, &["validate", &pattern, "--json"]));
         // Both slow VALIDATEs are running on `c` (seen from the
         // containers' side); then its engine goes away.
-        wait_until("VALIDATE to run on engine c", Duration::from_secs(120), || {
-            let missing: Vec<&String> = slow
-                .iter()
-                .filter(|name| !shared.path().join(format!("validating-{name}")).exists())
-                .collect();
-            if missing.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("not yet in VALIDATE: {missing:?}"))
-            }
-        });
+        wait_until(
+            "VALIDATE to run on engine c",
+            Duration::from_secs(120),
+            || {
+                let missing: Vec<&String> = slow
+                    .iter()
+                    .filter(|name| !shared.path().join(format!("validating-{name}")).exists())
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("not yet in VALIDATE: {missing:?}"))
+                }
+            },
+        );
         fleet.bed.stop_node("c");
         run.join().expect("the waybill thread")
     });
