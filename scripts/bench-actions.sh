@@ -87,8 +87,9 @@ doc = json.load(sys.stdin)
 results = [r for r in doc["results"] if r["action"] == "validate"]
 bad = [(r["container"], r["outcome"], r.get("reason")) for r in results if r["outcome"] != "done"]
 if len(results) != want or bad or doc.get("engine_errors"):
+    errors = doc.get("engine_errors")
     sys.exit(f"bench-actions: validate gave {len(results)} results, not done: {bad}, "
-             f"engine errors {doc.get(\"engine_errors\")}; want {want}")
+             f"engine errors {errors}; want {want}")
 ' "$want"
 }
 
