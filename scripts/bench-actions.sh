@@ -24,7 +24,9 @@
 # tcp),
 #   5. `waybill validate` over the three against each engine alone, and
 #      against one testbed engine of 30 (target: the total approaches the
-#      slowest engine, not the sum of the three).
+#      slowest engine, not the sum of the three); then the same with
+#      `--per-engine 1`, one exec at a time per engine, which these two
+#      cores can absorb.
 # `waybill validate` selects the run's containers with `--label`: this is
 # `--all` restricted to the benchmark's containers, so that other
 # containers on a shared engine are neither touched nor timed.
@@ -40,7 +42,7 @@
 #   BENCH_COUNTS              container counts of the local phase (default
 #                             "30 100"; at most 100)
 #   BENCH_FLOOR_CONCURRENCY   concurrencies the floor is measured at
-#                             (default "2 4 8 16")
+#                             (default "2 4 8 16 32")
 #   BENCH_PHASES              which of `local` (1-4) and `fanout` (5) to run
 #                             (default "local fanout")
 #   BENCH_MAX_SECONDS         stop the run past this (default 1800)
@@ -59,7 +61,7 @@ export BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 bench_init
 phases=${BENCH_PHASES:-local fanout}
 counts=${BENCH_COUNTS:-30 100}
-levels=${BENCH_FLOOR_CONCURRENCY:-2 4 8 16}
+levels=${BENCH_FLOOR_CONCURRENCY:-2 4 8 16 32}
 bench_watchdog "${BENCH_MAX_SECONDS:-1800}"
 
 for n in $counts; do
@@ -144,7 +146,11 @@ fanout_phase() {
     one-a-10 "$validate -H $(bench_url a)" \
     one-b-10 "$validate -H $(bench_url b)" \
     one-c-10 "$validate -H $(bench_url c)" \
-    one-d-30 "$validate -H $(bench_url d)" >"$work/fanout.json"
+    one-d-30 "$validate -H $(bench_url d)" \
+    fanout-3x10-pe1 "$validate --per-engine 1 --hosts-file $work/three.toml" \
+    one-a-10-pe1 "$validate --per-engine 1 -H $(bench_url a)" \
+    one-b-10-pe1 "$validate --per-engine 1 -H $(bench_url b)" \
+    one-c-10-pe1 "$validate --per-engine 1 -H $(bench_url c)" >"$work/fanout.json"
   say "timings, fan-out: $(cat "$work/fanout.json")"
   echo "{\"one-a-10\": $(bench_engine_cpu 5 "$validate -H $(bench_url a)" a)," \
     "\"fanout-3x10\": $(bench_engine_cpu 5 "$validate --hosts-file $work/three.toml" a b c)," \
@@ -186,23 +192,26 @@ for n in locals_:
               f"waybill is {ratio(wb, floors[k])} this | {target} |")
 if os.path.exists(f"{work}/fanout.json"):
     f = json.load(open(f"{work}/fanout.json"))
-    singles = ["one-a-10", "one-b-10", "one-c-10"]
-    fan = f["fanout-3x10"]
-    rss["3 engines of 10 (fan-out)"] = fan["max_rss_kib"]
-    slowest = max(f[s]["median"] for s in singles)
-    slowest_min = max(f[s]["min"] for s in singles)
-    total = sum(f[s]["median"] for s in singles)
-    total_min = sum(f[s]["min"] for s in singles)
+    rss["3 engines of 10 (fan-out)"] = f["fanout-3x10"]["max_rss_kib"]
     print()
     print("| engines | command | median (min) | ratio, median (min) | target |")
     print("| --- | --- | --- | --- | --- |")
-    for s in singles:
-        print(f"| 1 of 10 | `waybill validate -H tcp://{s[4]}` | {ms(f[s])} | | |")
-    print(f"| 3 of 10 | `waybill validate --hosts-file` (fan-out) | {ms(fan)} | "
-          f"{fan['median']/slowest:.2f}x ({fan['min']/slowest_min:.2f}x) the slowest engine, "
-          f"{fan['median']/total:.2f}x ({fan['min']/total_min:.2f}x) the sum | "
-          f"nearer the slowest than the sum: {judge(fan['median'] - slowest < total - fan['median'])} |")
-    print(f"| 1 of 30 | `waybill validate -H tcp://d` | {ms(f['one-d-30'])} | fan-out is {ratio(fan, f['one-d-30'])} this | |")
+    for suffix, flag in (("", ""), ("-pe1", " --per-engine 1")):
+        singles = [f"one-{e}-10{suffix}" for e in "abc"]
+        fan = f[f"fanout-3x10{suffix}"]
+        slowest = max(f[s]["median"] for s in singles)
+        slowest_min = max(f[s]["min"] for s in singles)
+        total = sum(f[s]["median"] for s in singles)
+        total_min = sum(f[s]["min"] for s in singles)
+        for s in singles:
+            print(f"| 1 of 10 | `waybill validate{flag} -H tcp://{s[4]}` | {ms(f[s])} | | |")
+        print(f"| 3 of 10 | `waybill validate{flag} --hosts-file` (fan-out) | {ms(fan)} | "
+              f"{fan['median']/slowest:.2f}x ({fan['min']/slowest_min:.2f}x) the slowest engine, "
+              f"{fan['median']/total:.2f}x ({fan['min']/total_min:.2f}x) the sum | "
+              f"nearer the slowest than the sum: {judge(fan['median'] - slowest < total - fan['median'])} |")
+        if not suffix:
+            print(f"| 1 of 30 | `waybill validate -H tcp://d` | {ms(f['one-d-30'])} | "
+                  f"fan-out is {ratio(fan, f['one-d-30'])} this | |")
     cpu = json.load(open(f"{work}/engine-cpu.json"))
     print()
     print("| run | engine CPU per run (dockerd user + system) |")
