@@ -119,6 +119,13 @@ async fn classify(
             let code = finished.exit_code;
             match code {
                 0 => (Outcome::Done, Some(0), None),
+                // The engine said the process ended but gave no code: not
+                // a result to report as the method's.
+                _ if code < 0 => (
+                    Outcome::Error,
+                    None,
+                    Some(format!("the engine reported no exit code for the {action}")),
+                ),
                 75 => (
                     Outcome::Skipped,
                     Some(code),
@@ -129,7 +136,14 @@ async fn classify(
                     )),
                 ),
                 _ => {
-                    if let Some(gone) = container_gone(target).await {
+                    // Killed by a signal: the container may be dying, and the
+                    // engine records its state a moment after the exec ends.
+                    let settle = if code > i64::from(exit::SIGNALED_BASE) {
+                        SETTLE
+                    } else {
+                        Duration::ZERO
+                    };
+                    if let Some(gone) = container_gone(target, settle).await {
                         let reason = format!("{gone} during the {action} (exec exit {code})");
                         return (Outcome::Error, Some(code), Some(reason));
                     }
@@ -182,7 +196,7 @@ async fn classify(
             )),
         ),
         Err(error) => {
-            let reason = match container_gone(target).await {
+            let reason = match container_gone(target, SETTLE).await {
                 Some(gone) => format!("{gone} during the {action}: {error}"),
                 None => error.to_string(),
             };
@@ -191,14 +205,28 @@ async fn classify(
     }
 }
 
+/// How long a container that may be dying is watched before it is
+/// taken to be still running.
+const SETTLE: Duration = Duration::from_secs(3);
+
 /// Whether the container stopped or vanished: a few words saying which,
-/// or None while it still runs (or the engine cannot say).
-async fn container_gone(target: &Target) -> Option<String> {
-    match target.engine.engine.health(&target.id).await {
-        Ok(health) if health.state == RunState::Running => None,
-        Ok(health) => Some(format!("the container stopped (now {})", health.state)),
-        Err(EngineError::NotFound { .. }) => Some("the container was removed".to_owned()),
-        Err(_) => None,
+/// or None while it still runs (or the engine cannot say) after watching
+/// it for `settle`.
+async fn container_gone(target: &Target, settle: Duration) -> Option<String> {
+    let started = Instant::now();
+    loop {
+        match target.engine.engine.health(&target.id).await {
+            Ok(health) if health.state == RunState::Running => {}
+            Ok(health) => return Some(format!("the container stopped (now {})", health.state)),
+            Err(EngineError::NotFound { .. }) => {
+                return Some("the container was removed".to_owned())
+            }
+            Err(_) => return None,
+        }
+        if started.elapsed() >= settle {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
