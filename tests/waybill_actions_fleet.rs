@@ -299,8 +299,11 @@ fn results(doc: &Value) -> &[Value] {
     doc["results"].as_array().expect("results").as_slice()
 }
 
+/// A set of containers, as (engine, name).
+type Picked = BTreeSet<(String, String)>;
+
 /// (engine, container) of every result of `action`.
-fn picked(doc: &Value, action: &str) -> BTreeSet<(String, String)> {
+fn picked(doc: &Value, action: &str) -> Picked {
     results(doc)
         .iter()
         .filter(|r| r["action"] == action)
@@ -329,10 +332,7 @@ fn result_of<'d>(doc: &'d Value, container: &str, action: &str) -> &'d Value {
 }
 
 /// The fleet members matching `keep`, as (engine, name).
-fn members(
-    fleet: &Fleet,
-    keep: impl Fn(&str, &str, &str, Option<&str>) -> bool,
-) -> BTreeSet<(String, String)> {
+fn members(fleet: &Fleet, keep: impl Fn(&str, &str, &str, Option<&str>) -> bool) -> Picked {
     MEMBERS
         .iter()
         .filter(|(engine, suffix, project, tier)| keep(engine, suffix, project, *tier))
@@ -374,7 +374,7 @@ fn every_selector_picks_the_same_containers_for_validate_and_update_on_two_engin
 
     let p = &fleet.prefix;
     let beta5_id = container_id(fleet, "b", &fleet.name("beta-5"));
-    let cases: Vec<(Vec<String>, BTreeSet<(String, String)>)> = vec![
+    let cases: Vec<(Vec<String>, Picked)> = vec![
         (
             vec![fleet.name("alpha-1"), fleet.name("beta-4")],
             members(fleet, |_, s, _, _| s == "alpha-1" || s == "beta-4"),
