@@ -43,6 +43,8 @@
 #                             "30 100"; at most 100)
 #   BENCH_FLOOR_CONCURRENCY   concurrencies the floor is measured at
 #                             (default "2 4 8 16 32")
+#   BENCH_PER_ENGINE          also time `waybill validate --per-engine N
+#                             --parallel N` for each N given (default none)
 #   BENCH_PHASES              which of `local` (1-4) and `fanout` (5) to run
 #                             (default "local fanout")
 #   BENCH_MAX_SECONDS         stop the run past this (default 1800)
@@ -62,15 +64,16 @@ bench_init
 phases=${BENCH_PHASES:-local fanout}
 counts=${BENCH_COUNTS:-30 100}
 levels=${BENCH_FLOOR_CONCURRENCY:-2 4 8 16 32}
+per_engine=${BENCH_PER_ENGINE:-}
 bench_watchdog "${BENCH_MAX_SECONDS:-1800}"
 
 for n in $counts; do
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 100 ] ||
     die "BENCH_COUNTS: $n is not a count from 1 to 100"
 done
-for k in $levels; do
+for k in $levels $per_engine; do
   [[ $k =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le 64 ] ||
-    die "BENCH_FLOOR_CONCURRENCY: $k is not a concurrency from 1 to 64"
+    die "BENCH_FLOOR_CONCURRENCY, BENCH_PER_ENGINE: $k is not a concurrency from 1 to 64"
 done
 
 bench_preflight
@@ -109,6 +112,9 @@ local_phase() { # COUNT
   bash -c "$loop" >/dev/null 2>&1 || die "the exec loop failed"
   [ "$(bash -c "$ps_ids" | wc -l)" = "$1" ] || die "docker ps does not list $1 containers"
   local args=(waybill "$validate") k
+  for k in $per_engine; do
+    args+=("waybill-pe$k" "$validate --per-engine $k --parallel $k")
+  done
   for k in $levels; do
     args+=("=floor-c$k" "$(floor "$k")")
   done
@@ -181,6 +187,10 @@ for n in locals_:
     best = min(floors, key=lambda k: floors[k]["median"])
     loop, xargs = t["exec-loop"], t["xargs-P8"]
     print(f"| {n} | `waybill validate` | {ms(wb)} | 1 | |")
+    for k in sorted((k for k in t if k.startswith("waybill-pe")), key=lambda k: int(k[len("waybill-pe"):])):
+        pe = k[len("waybill-pe"):]
+        print(f"| {n} | `waybill validate --per-engine {pe} --parallel {pe}` | {ms(t[k])} | "
+              f"{ratio(t[k], wb)} the default | |")
     print(f"| {n} | exec loop, `docker exec C container --validate` | {ms(loop)} | "
           f"waybill is {ratio(loop, wb)} faster | >= 3x: {judge(loop['median'] / wb['median'] >= 3)} |")
     print(f"| {n} | `xargs -P8 docker exec` | {ms(xargs)} | "
