@@ -19,8 +19,9 @@
 #      (`--hosts-file`, plain tcp) against each of those engines alone and
 #      against one testbed engine of 30 (target: the fan-out costs no more
 #      than the slowest engine).
-# Wall times come from an interleaved harness (like scripts/exec_times.py,
-# with one warm-up round, since one round of the exec loop takes seconds):
+# Wall times come from an interleaved harness (scripts/bench_timer.py, like
+# scripts/exec_times.py with one warm-up round, since one round of the exec
+# loop takes seconds):
 # each round runs every command once, so drift in the machine's load falls
 # on all of them alike. The report gives the median and the minimum.
 #
@@ -34,102 +35,20 @@
 #
 # Every container is named wbbench-RUN-N and labelled io.waybill.test=1 and
 # io.waybill.bench.run=RUN; the testbed is `bfNNNN`. Both are removed on
-# exit, whether the run succeeds or fails. Containers run with
-# --no-healthcheck: the image's one-second HEALTHCHECK on 100 containers
-# would be 100 execs a second on this 2-core machine, and the benchmark
-# would measure the health checks instead of `ls`.
+# exit, whether the run succeeds or fails (scripts/bench-lib.sh, shared
+# with scripts/bench-actions.sh). Containers run with --no-healthcheck: the
+# image's one-second HEALTHCHECK on 100 containers would be 100 execs a
+# second on this 2-core machine, and the benchmark would measure the health
+# checks instead of `ls`.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rounds=${BENCH_ROUNDS:-7}
+BENCH_NAME=bench-fleet
+# shellcheck source=bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+bench_init
 phases=${BENCH_PHASES:-local fanout}
-image=${WAYBILL_BENCH_IMAGE:-waybill/blocklist:latest}
-run=$(date +%s)-$$
-label=io.waybill.bench.run=$run
-testbed=bf$(printf '%04d' $(($$ % 10000)))
-testbed_up=
-work=$(mktemp -d)
-
-say() { printf 'bench-fleet: %s\n' "$*" >&2; }
-die() {
-  printf 'bench-fleet: error: %s\n' "$*" >&2
-  exit 1
-}
-
-cleanup() {
-  local status=$? ids log
-  ids=$(docker ps -aq --filter "label=$label" 2>/dev/null || true)
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
-  if [ -n "$testbed_up" ]; then
-    # A failed run shows the end of each engine's log before `down` removes it.
-    if [ "$status" != 0 ]; then
-      for log in /run/waybill-testbed/"$testbed"/*/dockerd.log; do
-        [ -f "$log" ] && { say "$log:"; tail -n 5 "$log" >&2; }
-      done
-    fi
-    "$root/scripts/testbed.sh" down "$testbed" >&2 || say "testbed down $testbed failed"
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" = 0 ] || die "run as root: the testbed needs network namespaces"
-command -v python3 >/dev/null 2>&1 || die "python3 is needed for the timing harness"
-docker image inspect "$image" >/dev/null 2>&1 ||
-  die "image $image does not exist; build it with base-image/build.sh, then examples/blocklist/build.sh"
-
-say "building the release waybill"
-cargo build --manifest-path "$root/Cargo.toml" --release --locked --bin waybill >&2
-wb=$root/target/release/waybill
-
-# The interleaved harness: ROUNDS NAME CMD [NAME CMD]..., each CMD a bash
-# command line, stdout and stderr to /dev/null. One warm-up round, then
-# ROUNDS rounds of every command once, in order. Prints JSON
-# {NAME: {"median": s, "min": s, "runs": N}}; a failing command fails it.
-cat >"$work/timer.py" <<'PY'
-import json, statistics, subprocess, sys, time
-rounds = int(sys.argv[1])
-names, cmds = sys.argv[2::2], sys.argv[3::2]
-times = {n: [] for n in names}
-def once(name, cmd):
-    started = time.perf_counter_ns()
-    status = subprocess.run(["bash", "-c", cmd], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL).returncode
-    elapsed = time.perf_counter_ns() - started
-    if status != 0:
-        sys.exit(f"timer: {name} exited {status}: {cmd}")
-    return elapsed
-for n, c in zip(names, cmds):
-    once(n, c)
-for r in range(rounds):
-    for n, c in zip(names, cmds):
-        times[n].append(once(n, c))
-    print(f"bench-fleet: round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
-json.dump({n: {"median": statistics.median(t) / 1e9, "min": min(t) / 1e9,
-               "runs": len(t)} for n, t in times.items()}, sys.stdout)
-PY
-
-# start HOST_ARGS FROM TO: containers FROM..TO on the engine DOCKER_HOST
-# names (empty: this machine's), waiting until each runs.
-start() {
-  local host=$1 from=$2 to=$3 i
-  for i in $(seq "$from" "$to"); do
-    DOCKER_HOST=$host docker run -d --name "wbbench-$run-$i" \
-      --label io.waybill.test=1 --label "$label" --no-healthcheck \
-      -v "$root/examples/blocklist/source:/srv/source:ro" "$image" >/dev/null
-  done
-  local want=$((to - from + 1)) deadline=$((SECONDS + 120)) n
-  while :; do
-    n=0
-    for i in $(seq "$from" "$to"); do
-      [ "$(DOCKER_HOST=$host docker inspect -f '{{.State.Running}}' "wbbench-$run-$i")" = true ] && n=$((n + 1))
-    done
-    [ "$n" = "$want" ] && break
-    [ $SECONDS -lt $deadline ] || die "only $n of $want containers run on ${host:-the local engine} after 120 s"
-    sleep 1
-  done
-}
+bench_preflight
+bench_build_waybill
 
 # check_ls COUNT ARGS...: `waybill ls ARGS --json` lists COUNT of this run's
 # containers, every one described from its labels, no error row, no engine error.
@@ -160,7 +79,7 @@ local_phase() { # COUNT
   check_ls "$1"
   [ "$(bash -c "$loop" | grep -c '"schema_version"' || true)" -ge "$1" ] ||
     die "the exec loop did not print a record for every container"
-  python3 "$work/timer.py" "$rounds" \
+  bench_time "$rounds" \
     ls-json "$ls_json" floor "$floor" ls-state "$ls_state" \
     exec-loop "$loop" xargs-P8 "$xargs8" >"$work/local-$1.json"
   say "timings, $1 containers: $(cat "$work/local-$1.json")"
@@ -169,53 +88,31 @@ local_phase() { # COUNT
 # The engines' own CPU per listing (utime + stime of the testbed dockerds,
 # over 20 listings): on one 2-core machine the three engines of the
 # fan-out share the cores that separate hosts would not.
-engine_ticks() { # NODE...
-  local t=0 n pid
-  for n in "$@"; do
-    pid=$(cat "/run/waybill-testbed/$testbed/$n/docker.pid")
-    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-  done
-  echo "$t"
-}
-engine_cpu() { # COMMAND NODE...: milliseconds of engine CPU per run
-  local cmd=$1 before after k
-  shift
-  before=$(engine_ticks "$@")
-  for k in $(seq 20); do bash -c "$cmd" >/dev/null; done
-  after=$(engine_ticks "$@")
-  echo $(((after - before) * 1000 / $(getconf CLK_TCK) / 20))
-}
-
-url() { awk -v n="$1" '$1 == n { print $4 }' "$work/testbed"; }
+engine_cpu() { bench_engine_cpu 20 "$@"; }
+url() { bench_url "$@"; }
 
 local_phases() {
   say "starting 30 containers of $image (run $run)"
-  start "" 1 30
+  bench_start "" 1 30
   local_phase 30
   say "starting 70 more"
-  start "" 31 100
+  bench_start "" 31 100
   local_phase 100
   say "removing the 100 containers of this machine's engine"
   docker rm -f $(docker ps -aq --filter "label=$label") >/dev/null
 }
 
 fanout_phase() {
-  say "bringing testbed $testbed up (nodes a b c of 10 containers, d of 30)"
-  testbed_up=1
-  WAYBILL_TESTBED_OWNER=$$ "$root/scripts/testbed.sh" up "$testbed" a b c d >"$work/testbed"
-  "$root/scripts/testbed.sh" load "$testbed" "$image" >&2
-  local n
-  for n in a b c; do
-    printf '[[engine]]\nname = "%s"\nhost = "%s"\n\n' "$n" "$(url $n)"
-  done >"$work/three.toml"
-  start "$(url a)" 1 10
-  start "$(url b)" 11 20
-  start "$(url c)" 21 30
-  start "$(url d)" 31 60
+  bench_testbed_up a b c d
+  bench_hosts_file "$work/three.toml" a b c
+  bench_start "$(url a)" 1 10
+  bench_start "$(url b)" 11 20
+  bench_start "$(url c)" 21 30
+  bench_start "$(url d)" 31 60
   check_ls 30 --hosts-file "$work/three.toml"
   check_ls 30 -H "$(url d)"
   say "timing the fan-out, $rounds rounds"
-  python3 "$work/timer.py" "$rounds" \
+  bench_time "$rounds" \
     fanout-3x10 "$wb ls --label $label --hosts-file $work/three.toml" \
     one-a-10 "$wb ls --label $label -H $(url a)" \
     one-b-10 "$wb ls --label $label -H $(url b)" \
