@@ -50,6 +50,12 @@ pub enum DiscoveryError {
     #[error("no waybill records: no labels, and no `{dir}` in the container")]
     NoRecords { dir: String },
 
+    #[error("the image has no `io.waybill.stack` label")]
+    NoLabel,
+
+    #[error("no records for image `{image}` on the manager: {reason}")]
+    ServiceImage { image: String, reason: String },
+
     #[error("the state file `{path}` is not usable: {reason}")]
     BadState { path: String, reason: String },
 
@@ -72,7 +78,9 @@ impl DiscoveryError {
     pub fn exit_code(&self) -> u8 {
         use crate::exit;
         match self {
-            DiscoveryError::NoTool { .. } | DiscoveryError::NoRecords { .. } => exit::NOINPUT,
+            DiscoveryError::NoTool { .. }
+            | DiscoveryError::NoRecords { .. }
+            | DiscoveryError::NoLabel => exit::NOINPUT,
             DiscoveryError::NotRunning { .. } => exit::UNAVAILABLE,
             DiscoveryError::Engine(EngineError::NotFound { .. }) => exit::NOINPUT,
             DiscoveryError::Engine(_) => exit::UNAVAILABLE,

@@ -11,6 +11,7 @@
 mod discover;
 mod error;
 pub mod select;
+mod services;
 mod source;
 mod target;
 
@@ -19,5 +20,6 @@ pub use discover::{
     MAX_LABEL_BYTES,
 };
 pub use error::DiscoveryError;
+pub use services::{find_services, ServiceView, SwarmView, SwarmsFound, TaskListing};
 pub use source::Source;
 pub use target::{connect_all, EngineTarget, Unreached};
