@@ -117,7 +117,8 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
             all: args.all,
             json: args.json,
         };
-        return super::ls_services::run(listing, &selector, &targets, unreached).await;
+        let settings = endpoint::swarm_settings(&args.engines, env)?;
+        return super::ls_services::run(listing, &selector, &settings, &targets, unreached).await;
     }
 
     let (rows, mut engine_errors) = if args.images {

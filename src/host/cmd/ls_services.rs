@@ -8,16 +8,19 @@
 //! comes from the engine or a record passes through [`escape`].
 
 use crate::exit;
+use crate::host::endpoint::SwarmSettings;
 use crate::host::engine::{ServiceMode, TaskSummary};
 use crate::host::fleet::select::Selector;
 use crate::host::fleet::{
-    find_services, EngineTarget, ServiceView, SwarmView, TaskListing, Unreached,
+    find_services, resolve_tasks, EngineTarget, ResolvedTask, Route, ServiceView, SwarmView,
+    TaskListing, TaskOutcome, Unreached,
 };
 use crate::host::HostError;
 use crate::report::Report;
 use crate::safe_text::escape;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Bumped when the JSON shape changes incompatibly (docs/swarm.md).
 pub const SERVICES_VERSION: u32 = 1;
@@ -71,6 +74,12 @@ struct TaskRow {
     /// both `running`).
     runnable: bool,
     container_id: Option<String>,
+    /// The engine its container is reached through (runnable tasks only).
+    engine: Option<String>,
+    /// Which rule found that engine: `hosts_file`, `template`, `node_id`.
+    route: Option<Route>,
+    /// Why its node's engine cannot be used (runnable tasks only).
+    engine_error: Option<String>,
     since: Option<String>,
     message: Option<String>,
     error: Option<String>,
@@ -106,6 +115,7 @@ struct ServicesOutput {
 pub async fn run(
     listing: ServiceListing,
     selector: &Selector,
+    settings: &SwarmSettings,
     targets: &[EngineTarget],
     unreached: Vec<Unreached>,
 ) -> Result<u8, HostError> {
@@ -139,10 +149,19 @@ pub async fn run(
             error: e.to_string(),
         }));
     for swarm in &found.swarms {
+        let reached: BTreeMap<String, ResolvedTask> = if listing.tasks {
+            resolve_tasks(swarm, settings, targets)
+                .await
+                .into_iter()
+                .map(|r| (r.task.id.clone(), r))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         for view in &swarm.services {
             output
                 .services
-                .push(service_row(swarm, view, listing.tasks));
+                .push(service_row(swarm, view, listing.tasks, &reached));
         }
         output.nodes.extend(swarm.nodes.iter().map(|n| NodeRow {
             manager: swarm.manager.clone(),
@@ -180,6 +199,16 @@ pub async fn run(
     }
     if !listing.json {
         for row in &output.services {
+            for t in row.tasks.iter().flatten() {
+                if let Some(error) = &t.engine_error {
+                    crate::output::stderr_line(format_args!(
+                        "waybill: {}/{}: {}",
+                        escape(&row.manager),
+                        escape(&t.name),
+                        escape(error)
+                    ));
+                }
+            }
             if let Some(error) = &row.error {
                 crate::output::stderr_line(format_args!(
                     "waybill: {}/{}: {}",
@@ -215,7 +244,12 @@ pub async fn run(
     Ok(exit::OK)
 }
 
-fn service_row(swarm: &SwarmView, view: &ServiceView, with_tasks: bool) -> ServiceRow {
+fn service_row(
+    swarm: &SwarmView,
+    view: &ServiceView,
+    with_tasks: bool,
+    reached: &BTreeMap<String, ResolvedTask>,
+) -> ServiceRow {
     let s = &view.service;
     let mut row = ServiceRow {
         manager: swarm.manager.clone(),
@@ -239,14 +273,19 @@ fn service_row(swarm: &SwarmView, view: &ServiceView, with_tasks: bool) -> Servi
         row.tasks = Some(
             view.tasks
                 .iter()
-                .map(|t| task_row(swarm, &s.name, t))
+                .map(|t| task_row(swarm, &s.name, t, reached.get(&t.id)))
                 .collect(),
         );
     }
     row
 }
 
-fn task_row(swarm: &SwarmView, service: &str, t: &TaskSummary) -> TaskRow {
+fn task_row(
+    swarm: &SwarmView,
+    service: &str,
+    t: &TaskSummary,
+    reached: Option<&ResolvedTask>,
+) -> TaskRow {
     let node = t.node_id.as_deref().and_then(|id| swarm.node(id));
     let name = match (t.slot, &t.node_id) {
         (Some(slot), _) if slot > 0 => format!("{service}.{slot}"),
@@ -264,6 +303,15 @@ fn task_row(swarm: &SwarmView, service: &str, t: &TaskSummary) -> TaskRow {
         state: t.state.clone(),
         runnable: t.is_running(),
         container_id: t.container_id.clone(),
+        engine: reached.and_then(|r| r.engine()).map(|e| e.name.clone()),
+        route: reached.and_then(|r| match &r.outcome {
+            TaskOutcome::Runnable { route, .. } => Some(*route),
+            _ => None,
+        }),
+        engine_error: reached.and_then(|r| match &r.outcome {
+            TaskOutcome::NodeError { reason } => Some(reason.clone()),
+            _ => None,
+        }),
         since: t.since.clone(),
         message: t.message.clone(),
         error: t.error.clone(),
@@ -345,25 +393,25 @@ fn service_table(rows: &[ServiceRow]) -> String {
 
 fn task_table(rows: &[ServiceRow]) -> String {
     let mut table = new_table(vec![
-        "ENGINE",
         "TASK",
         "NODE",
         "DESIRED",
         "STATE",
         "CONTAINER",
+        "NODE ENGINE",
         "ERROR",
     ]);
     for row in rows {
         for t in row.tasks.iter().flatten() {
             let container = t.container_id.as_deref().map(|c| c.get(..12).unwrap_or(c));
             table.add_row(vec![
-                text(Some(&row.manager)),
                 text(Some(&t.name)),
                 text(t.node.as_deref().or(t.node_id.as_deref())),
                 text(Some(&t.desired_state)),
                 text(Some(&t.state)),
                 text(container),
-                text(t.error.as_deref()),
+                text(t.engine.as_deref()),
+                text(t.engine_error.as_deref().or(t.error.as_deref())),
             ]);
         }
     }

@@ -37,6 +37,8 @@ pub use tasks::TaskSummary;
 use bollard::Docker;
 
 /// A connection to one Docker engine, under its endpoint's name.
+// Clone shares the one connection pool (bollard clones an Arc).
+#[derive(Clone)]
 pub struct Engine {
     docker: Docker,
     name: String,
