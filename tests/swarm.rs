@@ -316,6 +316,29 @@ fn services_and_their_tasks_are_listed_across_three_nodes() {
     );
     let none = swarm.waybill(&["ls", "--services", "-H", &manager, "no-such-service-*"]);
     assert_eq!(none.code(), Some(66), "{none}");
+
+    // examine SERVICE: the manager's facts, the image's report from the
+    // shared renderer, and the tasks with their node engines.
+    let examined = swarm.waybill(&["examine", &swarm.web, "-H", &manager]).ok();
+    for expected in [
+        format!("Service: {}", swarm.web),
+        "Replicas: 6/6".to_owned(),
+        format!("Project Name: {PROJECT}"),
+        format!("{}.1 on ", swarm.web),
+    ] {
+        assert!(
+            examined.stdout.contains(&expected),
+            "no `{expected}`:\n{examined}"
+        );
+    }
+    let report = swarm
+        .waybill(&["examine", &swarm.web, "--json", "-H", &manager])
+        .ok();
+    let report: Value = serde_json::from_str(&report.stdout).expect("a report");
+    assert_eq!(
+        report["images"][0]["record"]["project"], PROJECT,
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! that does the work imports this module.
 
 pub mod examine;
+pub mod examine_service;
 pub mod ls;
 pub mod ls_services;
 pub mod stamp;

@@ -53,8 +53,11 @@ pub enum DiscoveryError {
     #[error("the image has no `io.waybill.stack` label")]
     NoLabel,
 
-    #[error("no records for image `{image}` on the manager: {reason}")]
-    ServiceImage { image: String, reason: String },
+    #[error("no records for image `{image}` on the manager: {source}")]
+    ServiceImage {
+        image: String,
+        source: Box<DiscoveryError>,
+    },
 
     #[error("the state file `{path}` is not usable: {reason}")]
     BadState { path: String, reason: String },
@@ -82,6 +85,7 @@ impl DiscoveryError {
             | DiscoveryError::NoRecords { .. }
             | DiscoveryError::NoLabel => exit::NOINPUT,
             DiscoveryError::NotRunning { .. } => exit::UNAVAILABLE,
+            DiscoveryError::ServiceImage { source, .. } => source.exit_code(),
             DiscoveryError::Engine(EngineError::NotFound { .. }) => exit::NOINPUT,
             DiscoveryError::Engine(_) => exit::UNAVAILABLE,
             _ => exit::DATAERR,

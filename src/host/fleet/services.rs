@@ -143,24 +143,26 @@ async fn swarm_view(
     } else {
         engine.list_tasks(None).await.map_err(fail)?
     };
-    let mut images: BTreeMap<String, Result<Report, String>> = BTreeMap::new();
+    // Services sharing an image read its label once; a failure is asked
+    // again for each, so each row has its own typed error.
+    let mut images: BTreeMap<String, Report> = BTreeMap::new();
     let mut views = Vec::new();
     for service in services {
         if !selector.matches_listing(&service.name, &service.id, &service.labels) {
             continue;
         }
-        if !images.contains_key(&service.image) {
-            let records = image_records(engine, &service.image)
-                .await
-                .map_err(|e| e.to_string());
-            images.insert(service.image.clone(), records);
-        }
-        let records = match &images[&service.image] {
-            Ok(report) => Ok(report.clone()),
-            Err(e) => Err(DiscoveryError::ServiceImage {
-                image: service.image.clone(),
-                reason: e.clone(),
-            }),
+        let records = match images.get(&service.image) {
+            Some(report) => Ok(report.clone()),
+            None => match image_records(engine, &service.image).await {
+                Ok(report) => {
+                    images.insert(service.image.clone(), report.clone());
+                    Ok(report)
+                }
+                Err(source) => Err(DiscoveryError::ServiceImage {
+                    image: service.image.clone(),
+                    source: Box::new(source),
+                }),
+            },
         };
         let candidate = Candidate {
             name: &service.name,
