@@ -3,8 +3,11 @@
 //! [`super::cli::Cli`] names each command's arguments from here; nothing
 //! that does the work imports this module.
 
+pub mod action;
 pub mod examine;
 pub mod examine_service;
 pub mod ls;
 pub mod ls_services;
+pub mod run_args;
+pub mod select_args;
 pub mod stamp;
