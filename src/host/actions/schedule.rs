@@ -57,7 +57,11 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
     match options.batch {
         None => results = run_group(&ctx, action, &indexed, None).await,
         Some(size) => {
-            let batches: Vec<&[(usize, &Target)]> = indexed.chunks(size.max(1)).collect();
+            let batches: Vec<&[(usize, &Target)]> = if options.batch_by_engine {
+                engine_batches(&indexed, size.max(1))
+            } else {
+                indexed.chunks(size.max(1)).collect()
+            };
             let count = batches.len();
             let mut failed = 0usize;
             for (n, batch) in batches.into_iter().enumerate() {
@@ -103,6 +107,30 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
         engine_errors,
         interrupted: stop.is_stopped(),
     }
+}
+
+/// `sorted` (by engine name first) cut into batches of `engines` engines
+/// each: every target of an engine is in the same batch.
+fn engine_batches<'a, 'b>(
+    sorted: &'a [(usize, &'b Target)],
+    engines: usize,
+) -> Vec<&'a [(usize, &'b Target)]> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    let mut seen = 0;
+    for i in 1..=sorted.len() {
+        let boundary =
+            i == sorted.len() || sorted[i].1.engine_name() != sorted[i - 1].1.engine_name();
+        if boundary {
+            seen += 1;
+            if seen == engines || i == sorted.len() {
+                batches.push(&sorted[start..i]);
+                start = i;
+                seen = 0;
+            }
+        }
+    }
+    batches
 }
 
 /// A server spawns runs on its runtime's threads: the run must stay Send.

@@ -10,4 +10,5 @@ pub mod ls;
 pub mod ls_services;
 pub mod run_args;
 pub mod select_args;
+pub mod service_args;
 pub mod stamp;
