@@ -519,3 +519,176 @@ fn a_node_whose_engine_is_stopped_gives_error_rows_naming_it() {
 fn path(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 temporary path")
 }
+
+/// Three services of the action image (the `container` tool, UPDATE and
+/// VALIDATE methods), six tasks placed on known nodes: `roll` global (one
+/// task on each node), `rollok` two replicas on a, `rollbad` one replica
+/// on b whose VALIDATE exits 3.
+fn rolling_services(swarm: &Swarm) -> &'static str {
+    static MADE: OnceLock<String> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let images = engine_images::build();
+        let image = engine_images::action_image(&images.container_bin);
+        swarm.bed.load(&[&image]);
+        let prefix = unique_name("roll");
+        let on = |node: &str| format!("--constraint=node.hostname=={}", swarm.hostname(node));
+        let services = [
+            (format!("{prefix}-all"), vec!["--mode=global".to_owned()]),
+            (
+                format!("{prefix}-ok"),
+                vec!["--replicas=2".to_owned(), on("a")],
+            ),
+            (
+                format!("{prefix}-bad"),
+                vec![
+                    "--replicas=1".to_owned(),
+                    on("b"),
+                    "--env=VALIDATE_EXIT=3".to_owned(),
+                ],
+            ),
+        ];
+        for (name, extra) in &services {
+            let mut args = vec![
+                "service",
+                "create",
+                "--detach",
+                "--no-resolve-image",
+                "--name",
+                name,
+                "--label",
+                docker::TEST_LABEL,
+                "--container-label",
+                docker::TEST_LABEL,
+            ];
+            args.extend(extra.iter().map(String::as_str));
+            args.extend([image.as_str(), "/bin/sleep", "3600"]);
+            swarm.bed.docker(swarm.manager(), Via::Unix, &args).ok();
+        }
+        for (name, want) in [
+            (format!("{prefix}-all"), 3),
+            (format!("{prefix}-ok"), 2),
+            (format!("{prefix}-bad"), 1),
+        ] {
+            wait_until(&format!("{want} running tasks of {name}"), CONVERGE, || {
+                let out = swarm.bed.docker(
+                    swarm.manager(),
+                    Via::Unix,
+                    &[
+                        "service",
+                        "ps",
+                        &name,
+                        "--filter",
+                        "desired-state=running",
+                        "--format",
+                        "{{.CurrentState}}",
+                    ],
+                );
+                let running = out
+                    .stdout
+                    .lines()
+                    .filter(|l| l.starts_with("Running"))
+                    .count();
+                (running == want)
+                    .then_some(())
+                    .ok_or_else(|| out.to_string())
+            });
+        }
+        prefix
+    })
+}
+
+#[test]
+fn a_rolling_update_over_six_tasks_goes_node_by_node_and_stops_at_a_failed_validate() {
+    let test = "a_rolling_update_over_six_tasks_goes_node_by_node_and_stops_at_a_failed_validate";
+    let Some(swarm) = swarm(test) else { return };
+    let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let prefix = rolling_services(swarm);
+    let hosts = swarm.hosts_file(
+        "rolling.toml",
+        &format!(
+            "[[engine]]\nname = \"mgr\"\nhost = \"{}\"\n\n[swarm]\nnode_host = \"tcp://{{addr}}:2375\"\n",
+            swarm.manager().unix
+        ),
+    );
+    let pattern = format!("{prefix}-*");
+    let out = swarm.waybill(&[
+        "update",
+        "--service",
+        &pattern,
+        "--batch",
+        "1",
+        "--json",
+        "--hosts-file",
+        path(&hosts),
+    ]);
+    // A failed VALIDATE fails the run.
+    assert_eq!(out.code(), Some(1), "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).expect("update --json prints JSON");
+    let results = report["results"].as_array().expect("results");
+    let by_node = |node: &str| -> Vec<&Value> {
+        results
+            .iter()
+            .filter(|r| r["engine"] == swarm.hostname(node).as_str())
+            .collect()
+    };
+    // Node a, batch 1: three tasks, UPDATE then VALIDATE done in each.
+    let a = by_node("a");
+    assert_eq!(a.len(), 6, "{report:#}");
+    for r in &a {
+        assert_eq!(
+            (r["outcome"].as_str(), r["batch"].as_i64()),
+            (Some("done"), Some(1)),
+            "{r:#}"
+        );
+    }
+    // Node b, batch 2: the global task is done; the bad one's UPDATE is
+    // done and its VALIDATE failed with exit 3.
+    let b = by_node("b");
+    assert!(b.iter().all(|r| r["batch"] == 2), "{report:#}");
+    let failed: Vec<&&Value> = b.iter().filter(|r| r["outcome"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["action"], "validate", "{report:#}");
+    assert_eq!(failed[0]["exit_code"], 3, "{report:#}");
+    assert!(
+        failed[0]["container"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(&format!("{prefix}-bad.1."))),
+        "{report:#}"
+    );
+    // Node c, batch 3: not reached, nothing run there.
+    let c = by_node("c");
+    assert_eq!(c.len(), 1, "{report:#}");
+    assert_eq!(c[0]["outcome"], "not_reached", "{report:#}");
+    assert_eq!(c[0]["batch"], 3, "{report:#}");
+    assert_eq!(b.len(), 4, "{report:#}");
+    assert_eq!(report["summary"]["done"], 9, "{report:#}");
+
+    // --by task: one task at a time, in order node then container name;
+    // the rollout still stops at the bad task, and c is not reached.
+    let out = swarm.waybill(&[
+        "validate",
+        "--service",
+        &pattern,
+        "--by",
+        "task",
+        "--batch",
+        "1",
+        "--json",
+        "--hosts-file",
+        path(&hosts),
+    ]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).expect("validate --json prints JSON");
+    let results = report["results"].as_array().expect("results");
+    let batches: Vec<i64> = results.iter().filter_map(|r| r["batch"].as_i64()).collect();
+    assert_eq!(batches, [1, 2, 3, 4, 5, 6], "{report:#}");
+    let outcomes: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["done", "done", "done", "done", "failed", "not_reached"],
+        "{report:#}"
+    );
+}
