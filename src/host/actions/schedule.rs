@@ -58,7 +58,7 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
         None => results = run_group(&ctx, action, &indexed, None).await,
         Some(size) => {
             let batches: Vec<&[(usize, &Target)]> = if options.batch_by_engine {
-                engine_batches(&indexed, size.max(1))
+                engine_batches(&indexed, size.max(1), |(_, t)| t.engine_name())
             } else {
                 indexed.chunks(size.max(1)).collect()
             };
@@ -111,23 +111,21 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
 
 /// `sorted` (by engine name first) cut into batches of `engines` engines
 /// each: every target of an engine is in the same batch.
-fn engine_batches<'a, 'b>(
-    sorted: &'a [(usize, &'b Target)],
+fn engine_batches<'a, T>(
+    sorted: &'a [T],
     engines: usize,
-) -> Vec<&'a [(usize, &'b Target)]> {
+    engine: impl Fn(&T) -> &str,
+) -> Vec<&'a [T]> {
     let mut batches = Vec::new();
-    let mut start = 0;
-    let mut seen = 0;
+    let (mut start, mut seen) = (0, 0);
     for i in 1..=sorted.len() {
-        let boundary =
-            i == sorted.len() || sorted[i].1.engine_name() != sorted[i - 1].1.engine_name();
-        if boundary {
-            seen += 1;
-            if seen == engines || i == sorted.len() {
-                batches.push(&sorted[start..i]);
-                start = i;
-                seen = 0;
-            }
+        if i < sorted.len() && engine(&sorted[i]) == engine(&sorted[i - 1]) {
+            continue;
+        }
+        seen += 1;
+        if seen == engines || i == sorted.len() {
+            batches.push(&sorted[start..i]);
+            (start, seen) = (i, 0);
         }
     }
     batches
@@ -204,4 +202,19 @@ async fn container_steps(
         }
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine_batches;
+
+    #[test]
+    fn engine_batches_keep_each_engines_targets_together() {
+        let sorted = ["a", "a", "a", "b", "b", "c"];
+        let by = |n| engine_batches(&sorted, n, |s: &&str| s);
+        assert_eq!(by(1), [&["a", "a", "a"][..], &["b", "b"], &["c"]]);
+        assert_eq!(by(2), [&["a", "a", "a", "b", "b"][..], &["c"]]);
+        assert_eq!(by(5), [&sorted[..]]);
+        assert!(engine_batches(&[] as &[&str], 1, |s| s).is_empty());
+    }
 }
