@@ -111,11 +111,7 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
 
 /// `sorted` (by engine name first) cut into batches of `engines` engines
 /// each: every target of an engine is in the same batch.
-fn engine_batches<'a, T>(
-    sorted: &'a [T],
-    engines: usize,
-    engine: impl Fn(&T) -> &str,
-) -> Vec<&'a [T]> {
+fn engine_batches<T>(sorted: &[T], engines: usize, engine: impl Fn(&T) -> &str) -> Vec<&[T]> {
     let mut batches = Vec::new();
     let (mut start, mut seen) = (0, 0);
     for i in 1..=sorted.len() {
