@@ -491,6 +491,28 @@ fn rolling_update_stops_at_a_failed_validate_and_leaves_the_rest_untouched() {
     let out = waybill(&["validate", "--batch", "1", &b.name, &c.name]);
     assert_eq!(out.code(), Some(1), "{out}");
     assert!(out.stdout.contains("not_reached"), "{out}");
+
+    // --max-failures 1 goes on past one failed container.
+    let (doc, out) = waybill_json(&[
+        "validate",
+        "--batch",
+        "1",
+        "--max-failures",
+        "1",
+        &b.name,
+        &c.name,
+    ]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert_eq!(
+        result(&doc, &b.name, "validate")["outcome"],
+        "failed",
+        "{doc:#}"
+    );
+    assert_eq!(
+        result(&doc, &c.name, "validate")["outcome"],
+        "done",
+        "{doc:#}"
+    );
 }
 
 #[test]
