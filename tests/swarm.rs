@@ -480,13 +480,52 @@ fn a_node_whose_engine_is_stopped_gives_error_rows_naming_it() {
             a.unix
         ),
     );
+    let endpoint = format!("tcp://{}:2375", c.addr);
     swarm.bed.stop_node("c");
     let (out, listing) = swarm.tasks_json(&["--hosts-file", path(&hosts)]);
     let text = swarm.waybill(&["ls", "--services", "-t", "--hosts-file", path(&hosts)]);
+    // An action over the service: the stopped node's task is an engine
+    // error row naming the task, the node and the endpoint; the others
+    // are run (this image has no `container` tool: no_tool).
+    let run = swarm.waybill(&[
+        "validate",
+        "--service",
+        &swarm.agent,
+        "--json",
+        "--hosts-file",
+        path(&hosts),
+    ]);
     swarm.bed.start_node("c");
+    let ran: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("validate --json prints JSON ({e}):\n{run}"));
+    let errors = ran["engine_errors"].as_array().expect("engine_errors");
+    assert_eq!(errors.len(), 1, "{run}");
+    assert_eq!(errors[0]["engine"], swarm.hostname("c").as_str(), "{run}");
+    let error = errors[0]["error"].as_str().unwrap_or("");
+    assert!(
+        error.starts_with(&format!("task {}.", swarm.agent)) && error.contains(&endpoint),
+        "{run}"
+    );
+    let outcomes: Vec<(&str, &str)> = ran["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["engine"].as_str().unwrap_or(""),
+                r["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let (ha, hb) = (swarm.hostname("a"), swarm.hostname("b"));
+    assert_eq!(
+        outcomes,
+        [(ha.as_str(), "no_tool"), (hb.as_str(), "no_tool")],
+        "{run}"
+    );
+    assert_eq!(run.code(), Some(1), "{run}");
     // The listing itself succeeded: the manager answered.
     assert!(out.success(), "{out}");
-    let endpoint = format!("tcp://{}:2375", c.addr);
     let mut failed = 0;
     for (node, engine, _, error) in mapping(service(&listing, &swarm.web))
         .into_iter()
