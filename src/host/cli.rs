@@ -36,7 +36,8 @@ See docs/stamping.md and docs/exit-codes.md.";
 const LS_AFTER_HELP: &str = "\
 Exit codes: 0 listed (containers that could not be described are error rows);
 64 usage; 66 names or filters matched nothing; 69 a Docker engine
-unreachable (the others are still listed); 74 writing stdout failed;
+unreachable (the others are still listed), or with --services no engine
+is a Swarm manager; 74 writing stdout failed;
 78 the engine settings do not resolve. See docs/ls.md and docs/exit-codes.md.";
 
 const EXAMINE_AFTER_HELP: &str = "\

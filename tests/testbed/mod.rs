@@ -112,6 +112,14 @@ impl Testbed {
         self.script(&["load", &self.id], images).ok();
     }
 
+    /// Makes the first node a Swarm manager and the others workers
+    /// (`testbed.sh swarm`); a Swarm that cannot form fails the test
+    /// loudly, in CI and out of it.
+    #[track_caller]
+    pub fn swarm(&self) {
+        self.script(&["swarm", &self.id], &[]).ok();
+    }
+
     /// Stops one node's engine (its namespace, address and files stay).
     #[track_caller]
     pub fn stop_node(&self, name: &str) {

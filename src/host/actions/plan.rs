@@ -62,6 +62,10 @@ pub struct RunOptions {
     /// engine name then container name; None runs every target at once
     /// (within the caps).
     pub batch: Option<usize>,
+    /// With `batch`: count engines, not containers: each batch is every
+    /// target of `batch` engines (a Swarm rollout node by node, each
+    /// node's engine being one).
+    pub batch_by_engine: bool,
     /// After a done UPDATE, run VALIDATE in the same container.
     pub validate_after_update: bool,
     /// After a done UPDATE (and its VALIDATE), wait for a container with
@@ -98,6 +102,7 @@ impl Default for RunOptions {
             parallel: DEFAULT_PARALLEL,
             per_engine: DEFAULT_PER_ENGINE,
             batch: None,
+            batch_by_engine: false,
             validate_after_update: true,
             wait_healthy: false,
             health_timeout: DEFAULT_HEALTH_TIMEOUT,

@@ -57,7 +57,11 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
     match options.batch {
         None => results = run_group(&ctx, action, &indexed, None).await,
         Some(size) => {
-            let batches: Vec<&[(usize, &Target)]> = indexed.chunks(size.max(1)).collect();
+            let batches: Vec<&[(usize, &Target)]> = if options.batch_by_engine {
+                engine_batches(&indexed, size.max(1), |(_, t)| t.engine_name())
+            } else {
+                indexed.chunks(size.max(1)).collect()
+            };
             let count = batches.len();
             let mut failed = 0usize;
             for (n, batch) in batches.into_iter().enumerate() {
@@ -103,6 +107,24 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
         engine_errors,
         interrupted: stop.is_stopped(),
     }
+}
+
+/// `sorted` (by engine name first) cut into batches of `engines` engines
+/// each: every target of an engine is in the same batch.
+fn engine_batches<T>(sorted: &[T], engines: usize, engine: impl Fn(&T) -> &str) -> Vec<&[T]> {
+    let mut batches = Vec::new();
+    let (mut start, mut seen) = (0, 0);
+    for i in 1..=sorted.len() {
+        if i < sorted.len() && engine(&sorted[i]) == engine(&sorted[i - 1]) {
+            continue;
+        }
+        seen += 1;
+        if seen == engines || i == sorted.len() {
+            batches.push(&sorted[start..i]);
+            (start, seen) = (i, 0);
+        }
+    }
+    batches
 }
 
 /// A server spawns runs on its runtime's threads: the run must stay Send.
@@ -176,4 +198,19 @@ async fn container_steps(
         }
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine_batches;
+
+    #[test]
+    fn engine_batches_keep_each_engines_targets_together() {
+        let sorted = ["a", "a", "a", "b", "b", "c"];
+        let by = |n| engine_batches(&sorted, n, |s: &&str| s);
+        assert_eq!(by(1), [&["a", "a", "a"][..], &["b", "b"], &["c"]]);
+        assert_eq!(by(2), [&["a", "a", "a", "b", "b"][..], &["c"]]);
+        assert_eq!(by(5), [&sorted[..]]);
+        assert!(engine_batches(&[] as &[&str], 1, |s| s).is_empty());
+    }
 }

@@ -2,9 +2,11 @@
 //! printed by the same renderer as `container --examine`, after the
 //! engine's facts about it and the source the report came from.
 //!
-//! TARGET is a container name, a container id prefix, or an image. A
-//! container wins over an image of the same name; an id prefix shared by
-//! several containers is refused with the list. Only arguments, target
+//! TARGET is a container name, a container id prefix, an image, or a
+//! Swarm service (`cmd/examine_service.rs`), looked for in that order, so
+//! a container wins over an image or service of the same name; an id
+//! prefix shared by several containers is refused with the list. Only
+//! arguments, target
 //! resolution and printing live here; describing is
 //! [`crate::host::fleet`].
 
@@ -22,7 +24,8 @@ use std::fmt::Write;
 
 #[derive(Debug, Args)]
 pub struct ExamineArgs {
-    /// A container (name or id prefix), running or stopped, or an image.
+    /// A container (name or id prefix), running or stopped, an image, or a
+    /// Swarm service (looked for in that order).
     pub target: String,
     /// Also fetch runtime state (starts, last actions) from the container.
     #[arg(long)]
@@ -91,9 +94,16 @@ pub async fn run(mut args: ExamineArgs, env: &Env) -> Result<u8, HostError> {
             let image = match target.engine.inspect_image(&args.target).await {
                 Ok(image) => image,
                 Err(EngineError::NotFound { .. }) => {
+                    // Neither a container nor an image: a Swarm service?
+                    let settings = endpoint::swarm_settings(&args.engines, env)?;
+                    let service =
+                        super::examine_service::run(&args.target, args.json, &settings, &targets);
+                    if let Some(code) = service.await? {
+                        return Ok(code);
+                    }
                     return Err(HostError::NoSuchTarget {
                         target: args.target.clone(),
-                    })
+                    });
                 }
                 Err(e) => return Err(e.into()),
             };

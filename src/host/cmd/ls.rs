@@ -41,6 +41,14 @@ pub struct LsArgs {
     /// Print JSON (schema in docs/ls.md) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// List Swarm services (from the managers among the engines) instead
+    /// of containers; see docs/swarm.md.
+    #[arg(long, conflicts_with_all = ["images", "state"])]
+    pub services: bool,
+    /// With --services: each task's node, state and container (with
+    /// --all, the tasks' history too).
+    #[arg(long, short = 't', requires = "services")]
+    pub tasks: bool,
     /// Which engines to ask (default: as the docker CLI chooses one).
     #[command(flatten)]
     pub engines: EndpointArgs,
@@ -89,6 +97,15 @@ pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
     let endpoints = endpoint::resolve(&args.engines, env)?;
     let (targets, unreached) = connect_all(&endpoints).await;
     let selector = args.select.selector();
+    if args.services {
+        let listing = super::ls_services::ServiceListing {
+            tasks: args.tasks,
+            all: args.all,
+            json: args.json,
+        };
+        let settings = endpoint::swarm_settings(&args.engines, env)?;
+        return super::ls_services::run(listing, &selector, &settings, &targets, unreached).await;
+    }
 
     let (rows, mut engine_errors) = if args.images {
         image_rows(&targets, &selector).await

@@ -5,8 +5,11 @@
 
 pub mod action;
 pub mod examine;
+pub mod examine_service;
 pub mod ls;
+pub mod ls_services;
 pub mod metrics;
 pub mod run_args;
 pub mod select_args;
+pub mod service_args;
 pub mod stamp;

@@ -3,13 +3,17 @@
 //! A TOML file of `[[engine]]` tables, each with a `name` and either a
 //! `host` address (optionally with `tls = { ca, cert, key }`) or a docker
 //! CLI `context`. docs/engines.md is the reference. Unknown keys are
-//! refused, and every error names the file, line, column and key. This
+//! refused, and every error names the file, line, column and key. An
+//! `[[engine]]` may name the Swarm node it is (`swarm_node`), and a
+//! `[swarm]` table may give a template for any node's engine
+//! (`node_host`); [`super::swarm_nodes`] holds those settings. This
 //! file parses and checks; choosing when the hosts file is used is
 //! [`super::select`]'s job.
 
 use super::context::load_context;
 use super::docker_host::parse_host;
 use super::read::read_required;
+use super::swarm_nodes::{NodeTemplate, SwarmSettings};
 use super::{Endpoint, EndpointArgs, EndpointError, Origin, TlsFiles};
 use crate::host::env::Env;
 use serde::Deserialize;
@@ -33,6 +37,15 @@ pub fn default_hosts_file(env: &Env) -> Option<PathBuf> {
 struct HostsFile {
     #[serde(default)]
     engine: Vec<Spanned<EngineEntry>>,
+    swarm: Option<Spanned<SwarmEntry>>,
+}
+
+/// `[swarm]`: how to reach the engine of a Swarm node.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwarmEntry {
+    node_host: Spanned<String>,
+    tls: Option<Spanned<TlsEntry>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +55,8 @@ struct EngineEntry {
     host: Option<Spanned<String>>,
     context: Option<Spanned<String>>,
     tls: Option<Spanned<TlsEntry>>,
+    /// The Swarm node (hostname or node id) whose engine this is.
+    swarm_node: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +74,25 @@ pub fn load_hosts_file(
     args: &EndpointArgs,
     env: &Env,
 ) -> Result<Vec<Endpoint>, EndpointError> {
+    load(path, config_dir, args, env).map(|(endpoints, _)| endpoints)
+}
+
+/// What the hosts file at `path` says about Swarm nodes.
+pub fn load_swarm_settings(
+    path: &Path,
+    config_dir: impl Fn() -> Result<PathBuf, EndpointError>,
+    args: &EndpointArgs,
+    env: &Env,
+) -> Result<SwarmSettings, EndpointError> {
+    load(path, config_dir, args, env).map(|(_, swarm)| swarm)
+}
+
+fn load(
+    path: &Path,
+    config_dir: impl Fn() -> Result<PathBuf, EndpointError>,
+    args: &EndpointArgs,
+    env: &Env,
+) -> Result<(Vec<Endpoint>, SwarmSettings), EndpointError> {
     let text = read_required(path)?;
     let at = |span: Range<usize>, message: String| positioned(path, &text, span, message);
     let file: HostsFile = toml::from_str(&text).map_err(|e| {
@@ -77,6 +111,23 @@ pub fn load_hosts_file(
     let origin = Origin::HostsFile(path.to_path_buf());
     let base = path.parent().unwrap_or(Path::new("."));
     let mut endpoints = Vec::new();
+    let mut swarm = SwarmSettings::default();
+    if let Some(entry) = &file.swarm {
+        let entry = entry.get_ref();
+        let tls = entry
+            .tls
+            .as_ref()
+            .map(|tls| tls_files(tls.get_ref(), base).map_err(|(s, m)| at(s, m)))
+            .transpose()?;
+        let host = &entry.node_host;
+        NodeTemplate::check(host.get_ref(), tls.is_some())
+            .map_err(|m| at(host.span(), format!("key `node_host`: {m}")))?;
+        swarm.template = Some(NodeTemplate {
+            host: host.get_ref().clone(),
+            tls,
+            origin: origin.clone(),
+        });
+    }
     for entry in &file.engine {
         let span = entry.span();
         let entry = entry.get_ref();
@@ -143,9 +194,20 @@ pub fn load_hosts_file(
                 ))
             }
         };
+        if let Some(node) = &entry.swarm_node {
+            if node.get_ref().trim().is_empty() {
+                return Err(at(
+                    node.span(),
+                    "key `swarm_node`: the node name is empty".into(),
+                ));
+            }
+            swarm
+                .nodes
+                .push((node.get_ref().trim().to_owned(), endpoint.clone()));
+        }
         endpoints.push(endpoint);
     }
-    Ok(endpoints)
+    Ok((endpoints, swarm))
 }
 
 /// Engine names appear in every row and in `ENGINE/CONTAINER` targets:

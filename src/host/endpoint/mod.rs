@@ -6,6 +6,8 @@
 //! way the docker CLI resolves `-H`, `--context`, `DOCKER_HOST`,
 //! `DOCKER_CONTEXT` and `currentContext` (see docs/engines.md for the
 //! precedence). Several selectors add up, so one command can reach a fleet.
+//! The hosts file may also say how to reach each Swarm node's engine
+//! ([`swarm_settings`], docs/swarm.md).
 //!
 //! This module is pure resolution: it reads files but never connects,
 //! never reads the process environment behind [`Env`]'s back and knows
@@ -20,6 +22,7 @@ mod error;
 mod hosts_file;
 mod read;
 mod select;
+mod swarm_nodes;
 mod tls;
 
 #[cfg(test)]
@@ -30,6 +33,7 @@ pub use context::context_dir_name;
 pub use error::EndpointError;
 pub use hosts_file::default_hosts_file;
 pub use select::resolve;
+pub use swarm_nodes::{swarm_settings, NodeTemplate, SwarmSettings};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -587,3 +587,98 @@ fn named_hosts_file_that_is_missing_is_an_error() {
     assert!(matches!(error, EndpointError::Read { .. }), "{error}");
     assert!(error.to_string().contains("/nonexistent/hosts.toml"));
 }
+
+const SWARM_HOSTS: &str = r#"
+[[engine]]
+name = "manager"
+host = "tcp://10.0.0.5"
+swarm_node = "node-a"
+
+[[engine]]
+name = "b"
+host = "ssh://ops@10.0.0.6"
+swarm_node = "mck8a46nrxmcygyme4139y7y5"
+
+[swarm]
+node_host = "tcp://{addr}:2376"
+tls = { ca = "certs/ca.pem", cert = "certs/cert.pem", key = "certs/key.pem" }
+"#;
+
+#[test]
+fn hosts_file_maps_swarm_nodes_and_gives_a_node_template() {
+    let (home, path) = fleet_home();
+    fs::write(&path, SWARM_HOSTS).unwrap();
+    let args = EndpointArgs {
+        hosts_file: Some(path.clone()),
+        ..EndpointArgs::default()
+    };
+    let env = home.env(&[]);
+    // The engines are the fleet as before; the Swarm keys add to them.
+    assert_eq!(
+        urls(&resolve(&args, &env).unwrap()),
+        [
+            ("manager", "tcp://10.0.0.5:2375"),
+            ("b", "ssh://ops@10.0.0.6")
+        ]
+    );
+    let swarm = swarm_settings(&args, &env).unwrap();
+    let mapped: Vec<(&str, &str)> = swarm
+        .nodes
+        .iter()
+        .map(|(node, e)| (node.as_str(), e.name.as_str()))
+        .collect();
+    assert_eq!(
+        mapped,
+        [("node-a", "manager"), ("mck8a46nrxmcygyme4139y7y5", "b")]
+    );
+    let template = swarm.template.expect("a template");
+    let node = template.endpoint("wbt-c", "10.0.0.7", "wbt-c").unwrap();
+    assert_eq!(node.url, "tcp://10.0.0.7:2376");
+    let certs = path.parent().unwrap().join("certs");
+    assert_eq!(node.tls.unwrap().ca, Some(certs.join("ca.pem")));
+    // The default hosts file is read the same way; none means no settings.
+    assert_eq!(
+        swarm_settings(&EndpointArgs::default(), &env)
+            .unwrap()
+            .nodes
+            .len(),
+        2
+    );
+    let xdg = home.path().join("xdg");
+    let elsewhere = home.env(&[("XDG_CONFIG_HOME", xdg.to_str().unwrap())]);
+    assert_eq!(
+        swarm_settings(&EndpointArgs::default(), &elsewhere).unwrap(),
+        SwarmSettings::default()
+    );
+}
+
+#[test]
+fn hosts_file_swarm_errors_name_file_line_and_key() {
+    let cases = [
+        (
+            "[[engine]]\nname = \"a\"\nhost = \"tcp://h\"\n[swarm]\nnode_host = \"tcp://h:2376\"\n",
+            ":5:13:",
+            "neither `{addr}`",
+        ),
+        (
+            "[[engine]]\nname = \"a\"\nhost = \"tcp://h\"\n[swarm]\nnode_host = \"unix:///{addr}\"\n",
+            ":5:13:",
+            "key `node_host`",
+        ),
+        (
+            "[[engine]]\nname = \"a\"\nhost = \"tcp://h\"\n[swarm]\nnode-host = \"tcp://{addr}\"\n",
+            ":5:",
+            "`node-host`",
+        ),
+        (
+            "[[engine]]\nname = \"a\"\nhost = \"tcp://h\"\nswarm_node = \" \"\n",
+            ":4:14:",
+            "key `swarm_node`",
+        ),
+    ];
+    for (text, position, key) in cases {
+        let message = hosts_error(text);
+        assert!(message.contains(position), "{text}: {message}");
+        assert!(message.contains(key), "{text}: {message}");
+    }
+}

@@ -18,6 +18,12 @@ pub enum ObjectKind {
     Container,
     /// An exec instance inside a container.
     Exec,
+    /// A Swarm service.
+    Service,
+    /// A Swarm task (one replica of a service, on one node).
+    Task,
+    /// A Swarm node.
+    Node,
 }
 
 impl fmt::Display for ObjectKind {
@@ -26,6 +32,9 @@ impl fmt::Display for ObjectKind {
             ObjectKind::Image => "image",
             ObjectKind::Container => "container",
             ObjectKind::Exec => "exec instance",
+            ObjectKind::Service => "service",
+            ObjectKind::Task => "task",
+            ObjectKind::Node => "node",
         })
     }
 }
@@ -92,6 +101,18 @@ pub enum EngineError {
         name: String,
     },
 
+    /// A Swarm request (services, tasks, nodes) went to an engine that
+    /// is not a Swarm manager: a worker, or no Swarm at all.
+    #[error(
+        "engine `{engine}` is not a Swarm manager, so it cannot {operation} {kind}s ({reason})"
+    )]
+    NotSwarmManager {
+        engine: String,
+        operation: &'static str,
+        kind: ObjectKind,
+        reason: String,
+    },
+
     #[error("engine `{engine}` did not {operation} {kind} `{name}` within {after:?}")]
     TimedOut {
         engine: String,
@@ -153,6 +174,11 @@ fn not_found(engine: &str, kind: ObjectKind, name: &str) -> String {
             "exec instance `{name}` is gone from engine `{engine}` (its container may have \
              stopped or been removed)"
         ),
+        ObjectKind::Service => format!("no such service `{name}` in the Swarm"),
+        ObjectKind::Task => {
+            format!("no such task `{name}` in the Swarm (it may have been removed)")
+        }
+        ObjectKind::Node => format!("no such node `{name}` in the Swarm (it may have left)"),
     }
 }
 
@@ -189,6 +215,23 @@ pub(super) fn classify(
             kind,
             name: name.to_owned(),
         },
+        // 503 from /services, /tasks or /nodes: "This node is not a swarm
+        // manager. …" (a worker), or "… is not part of a swarm".
+        BollardError::DockerResponseServerError {
+            status_code: 503,
+            ref message,
+        } if matches!(
+            kind,
+            ObjectKind::Service | ObjectKind::Task | ObjectKind::Node
+        ) =>
+        {
+            EngineError::NotSwarmManager {
+                engine: engine.to_owned(),
+                operation,
+                kind,
+                reason: first_sentence(message),
+            }
+        }
         BollardError::IOError { .. }
         | BollardError::HyperResponseError { .. }
         | BollardError::HyperLegacyError { .. }
@@ -205,6 +248,17 @@ pub(super) fn classify(
             source: Box::new(source),
         },
     }
+}
+
+/// The engine's own explanation up to its first full stop (its advice
+/// that follows names docker CLI commands).
+fn first_sentence(message: &str) -> String {
+    let message = message.trim();
+    message
+        .split_once(". ")
+        .map_or(message, |(first, _)| first)
+        .trim_end_matches('.')
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -279,5 +333,34 @@ mod tests {
             lost.to_string().starts_with("cannot reach engine `e1`: "),
             "{lost}"
         );
+    }
+
+    #[test]
+    fn a_worker_refusing_swarm_requests_is_not_a_swarm_manager() {
+        let error = BollardError::DockerResponseServerError {
+            status_code: 503,
+            message: "This node is not a swarm manager. Worker nodes can't be used to view or \
+                      modify cluster state. Please run this command on a manager node or promote \
+                      the current node to a manager."
+                .into(),
+        };
+        let error = classify(error, "m1", "list", ObjectKind::Service, "*");
+        assert!(
+            matches!(error, EngineError::NotSwarmManager { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "engine `m1` is not a Swarm manager, so it cannot list services (This node is not a \
+             swarm manager)"
+        );
+        let missing = classify(
+            not_found_error(),
+            "m1",
+            "inspect",
+            ObjectKind::Service,
+            "web",
+        );
+        assert_eq!(missing.to_string(), "no such service `web` in the Swarm");
     }
 }

@@ -6,7 +6,8 @@
 //! running `docker system dial-stdio`) and negotiates the API version so
 //! old and new engines work; each
 //! kind of object the engine holds has its own file (`images.rs`,
-//! `containers.rs`, `exec.rs`, `health.rs`, `archive.rs`; events join them), and every
+//! `containers.rs`, `exec.rs`, `health.rs`, `archive.rs`; a Swarm's
+//! `services.rs`, `tasks.rs` and `nodes.rs`; events join them), and every
 //! call has a deadline (`deadline.rs`).
 //! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
 //! "no such" object of the kind asked about, a failed connection is
@@ -21,7 +22,10 @@ mod error;
 mod exec;
 mod health;
 mod images;
+mod nodes;
+mod services;
 mod ssh;
+mod tasks;
 
 pub use archive::{ArchiveLimits, ArchivedFile};
 pub use connect::CONNECT_DEADLINE;
@@ -31,10 +35,15 @@ pub use error::{EngineError, ObjectKind};
 pub use exec::{Captured, ExecFinished, ExecOutcome, ExecRequest, StreamKind};
 pub use health::Health;
 pub use images::{ImageDetails, ImageSummary};
+pub use nodes::{NodeSummary, SwarmMembership};
+pub use services::{ServiceMode, ServiceSummary};
+pub use tasks::TaskSummary;
 
 use bollard::Docker;
 
 /// A connection to one Docker engine, under its endpoint's name.
+// Clone shares the one connection pool (bollard clones an Arc).
+#[derive(Clone)]
 pub struct Engine {
     docker: Docker,
     name: String,

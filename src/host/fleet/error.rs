@@ -50,6 +50,15 @@ pub enum DiscoveryError {
     #[error("no waybill records: no labels, and no `{dir}` in the container")]
     NoRecords { dir: String },
 
+    #[error("the image has no `io.waybill.stack` label")]
+    NoLabel,
+
+    #[error("no records for image `{image}` on the manager: {source}")]
+    ServiceImage {
+        image: String,
+        source: Box<DiscoveryError>,
+    },
+
     #[error("the state file `{path}` is not usable: {reason}")]
     BadState { path: String, reason: String },
 
@@ -72,8 +81,11 @@ impl DiscoveryError {
     pub fn exit_code(&self) -> u8 {
         use crate::exit;
         match self {
-            DiscoveryError::NoTool { .. } | DiscoveryError::NoRecords { .. } => exit::NOINPUT,
+            DiscoveryError::NoTool { .. }
+            | DiscoveryError::NoRecords { .. }
+            | DiscoveryError::NoLabel => exit::NOINPUT,
             DiscoveryError::NotRunning { .. } => exit::UNAVAILABLE,
+            DiscoveryError::ServiceImage { source, .. } => source.exit_code(),
             DiscoveryError::Engine(EngineError::NotFound { .. }) => exit::NOINPUT,
             DiscoveryError::Engine(_) => exit::UNAVAILABLE,
             _ => exit::DATAERR,

@@ -10,14 +10,20 @@
 
 mod discover;
 mod error;
+mod nodes;
 pub mod select;
+mod services;
 mod source;
 mod target;
+mod task_targets;
 
 pub use discover::{
     discover, discover_one, stack_from_label, Discovered, EngineAnswer, Found, Options,
     MAX_LABEL_BYTES,
 };
 pub use error::DiscoveryError;
+pub use nodes::{reach_nodes, NodeEngine, NodeError, Route};
+pub use services::{find_services, ServiceView, SwarmView, SwarmsFound, TaskListing};
 pub use source::Source;
 pub use target::{connect_all, EngineTarget, Unreached};
+pub use task_targets::{resolve_tasks, ResolvedTask, TaskOutcome};

@@ -12,6 +12,7 @@ mod view;
 
 use super::run_args::{ParallelArgs, RolloutArgs, UpdateArgs};
 use super::select_args::SelectArgs;
+use super::service_args::{self, ServiceArgs};
 use crate::host::actions::{self, Observer, Plan, RunReport, Selection, Stop};
 use crate::host::endpoint::{self, EndpointArgs};
 use crate::host::env::Env;
@@ -27,6 +28,8 @@ use clap::Args;
 pub struct ActionArgs {
     #[command(flatten)]
     pub select: SelectArgs,
+    #[command(flatten)]
+    pub swarm: ServiceArgs,
     /// Every container with waybill records on the engines (needed when
     /// no TARGETS or filters are given)
     #[arg(long)]
@@ -90,9 +93,14 @@ pub async fn run(
     update: Option<UpdateArgs>,
     env: &Env,
 ) -> Result<u8, HostError> {
-    let selection = select(&args.select, args.all, &args.engines, env).await?;
+    let selection = if args.swarm.is_given() {
+        service_args::select(&args.swarm, &args.select, &args.engines, env).await?
+    } else {
+        select(&args.select, args.all, &args.engines, env).await?
+    };
     let mut options = args.parallel.options();
     args.rollout.apply(&mut options);
+    args.swarm.apply(&mut options);
     if let Some(update) = &update {
         update.apply(&mut options);
     }
