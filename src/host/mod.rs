@@ -15,6 +15,7 @@ pub mod engine;
 pub mod env;
 mod error;
 pub mod fleet;
+pub mod serve;
 pub mod stamp;
 
 pub use error::HostError;
@@ -44,6 +45,7 @@ async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
         Command::Stamp(args) => cmd::stamp::run(args, env).await,
         Command::Ls(args) => cmd::ls::run(args, env).await,
         Command::Examine(args) => cmd::examine::run(args, env).await,
+        Command::Serve(args) => cmd::serve::run(args, env).await,
     }
 }
 

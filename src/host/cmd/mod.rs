@@ -5,4 +5,5 @@
 
 pub mod examine;
 pub mod ls;
+pub mod serve;
 pub mod stamp;
