@@ -6,6 +6,10 @@
 
 /// Success.
 pub const OK: u8 = 0;
+/// `waybill update|validate|monitor|metrics`: at least one container's
+/// step failed, timed out, found no tool, hit an engine error, or was not
+/// reached. (`container` passes its method's own codes through instead.)
+pub const FAILED: u8 = 1;
 /// The command line was wrong (sysexits EX_USAGE).
 pub const USAGE: u8 = 64;
 /// A record is malformed: bad JSON, wrong types, not UTF-8, too large
@@ -38,6 +42,10 @@ pub const CONFIG: u8 = 78;
 /// The action ran past its timeout and its process group was killed.
 /// The same code coreutils `timeout` uses.
 pub const TIMEOUT: u8 = 124;
+/// `waybill update|validate|monitor|metrics` stopped by SIGINT (Ctrl-C):
+/// nothing new was started, and the summary was still printed. 128 + 2,
+/// as a shell reports a command that SIGINT ended.
+pub const INTERRUPTED: u8 = 130;
 /// A child killed by signal N is reported as `SIGNALED_BASE + N`, as
 /// shells do: 143 for SIGTERM.
 pub const SIGNALED_BASE: u8 = 128;

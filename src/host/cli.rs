@@ -5,6 +5,7 @@
 //! hands them to the code doing the work, are a file of [`super::cmd`].
 //! Clap turns a refused value into exit 64.
 
+use super::cmd::action::{ActionArgs, UpdateCommandArgs};
 use super::cmd::examine::ExamineArgs;
 use super::cmd::ls::LsArgs;
 use super::cmd::serve::ServeArgs;
@@ -12,13 +13,15 @@ use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 ok; 64 usage; 65 bad input data (a record, a label or the
-`container` tool's output); 66 missing input (a repository, a file, no
+Exit codes: 0 ok; 1 an action failed, timed out, found no tool or an
+engine error, or was not reached (update, validate, monitor); 64 usage;
+65 bad input data (a record, a label or the `container` tool's output); 66 missing input (a repository, a file, no
 match for the names or filters, no such TARGET); 69 Docker engine
 unreachable, or no such image; 71 OS error (clock, runtime); 73 cannot
-write --output; 74 reading or writing failed part-way; 78 the engine
-settings (a context, the hosts file) do not resolve; `serve`: 73 cannot
-create the state directory, 78 a refused config file.
+write --output; 74 reading or writing failed part-way; 75 every target
+skipped; 78 the engine settings (a context, the hosts file) do not
+resolve; 130 interrupted (Ctrl-C); `serve`: 73 cannot create the state
+directory, 78 a refused config file.
 Each command's --help has its own list; see docs/exit-codes.md.";
 
 const STAMP_AFTER_HELP: &str = "\
@@ -50,6 +53,15 @@ Exit codes: 0 stopped by SIGTERM or SIGINT after a graceful shutdown; 64 usage;
 serving; 78 the config file is refused (file, line and key named), names no
 listen address, or its engines do not resolve. See docs/serve.md and
 docs/exit-codes.md.";
+
+const ACTION_AFTER_HELP: &str = "\
+Exit codes: 0 every step done (skipped containers allowed beside them);
+1 a step failed, timed out, found no `container` tool or an engine error,
+or was not reached; 64 usage (nothing named: give TARGETS, a filter or
+--all); 66 nothing matched; 69 an engine unreachable and nothing else
+failed; 74 writing stdout failed; 75 every target skipped; 78 the engine
+settings do not resolve; 130 interrupted by Ctrl-C (the summary is still
+printed). See docs/fleet-actions.md and docs/exit-codes.md.";
 
 /// Host-side companion of the in-container `container` tool.
 #[derive(Debug, Parser)]
@@ -88,6 +100,28 @@ pub enum Command {
     /// docs/ls.md.
     #[command(after_help = EXAMINE_AFTER_HELP)]
     Examine(ExamineArgs),
+
+    /// Run UPDATE in every selected container, then VALIDATE.
+    ///
+    /// On every engine at once, or as a rolling rollout (--batch) that
+    /// stops at the first failure. Each line of output is prefixed
+    /// ENGINE/CONTAINER; a summary table ends the run. See
+    /// docs/fleet-actions.md.
+    #[command(after_help = ACTION_AFTER_HELP)]
+    Update(UpdateCommandArgs),
+
+    /// Run VALIDATE in every selected container.
+    ///
+    /// See `waybill update` and docs/fleet-actions.md.
+    #[command(after_help = ACTION_AFTER_HELP)]
+    Validate(ActionArgs),
+
+    /// Run MONITOR in every selected container (Nagios codes: 1 WARNING,
+    /// 2 CRITICAL and 3 UNKNOWN count as failed).
+    ///
+    /// See `waybill update` and docs/fleet-actions.md.
+    #[command(after_help = ACTION_AFTER_HELP)]
+    Monitor(ActionArgs),
 
     /// Serve webhooks and operator requests that run fleet actions.
     ///

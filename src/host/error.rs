@@ -149,6 +149,13 @@ pub enum HostError {
         source: Box<crate::host::fleet::DiscoveryError>,
     },
 
+    /// An action command was given no TARGETS, no filter and no `--all`.
+    #[error(
+        "name the containers to act on: TARGETS, a filter (--project, --label, --source, \
+         --branch), or --all for every container with waybill records"
+    )]
+    NothingToSelect,
+
     #[error("failed to start the async runtime: {0}")]
     Runtime(#[source] io::Error),
 }
@@ -176,7 +183,7 @@ impl HostError {
             // rejected, ssh failed, no such object) is "the service is
             // not available as asked".
             HostError::Engine(_) => exit::UNAVAILABLE,
-            HostError::AmbiguousTarget { .. } => exit::USAGE,
+            HostError::AmbiguousTarget { .. } | HostError::NothingToSelect => exit::USAGE,
             HostError::NoSuchTarget { .. } | HostError::ImageUnlabelled { .. } => exit::NOINPUT,
             HostError::Examine { source, .. } => source.exit_code(),
             HostError::Endpoint(_) | HostError::ManyEngines { .. } => exit::CONFIG,

@@ -8,6 +8,7 @@
 //! returns the exit code to use; it never exits the process itself and
 //! never reads the process environment directly (see [`mod@env`]).
 
+pub mod actions;
 pub mod cli;
 pub mod cmd;
 pub mod endpoint;
@@ -20,6 +21,7 @@ pub mod stamp;
 
 pub use error::HostError;
 
+use crate::record::Action;
 use cli::{Cli, Command};
 use env::Env;
 
@@ -45,6 +47,11 @@ async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
         Command::Stamp(args) => cmd::stamp::run(args, env).await,
         Command::Ls(args) => cmd::ls::run(args, env).await,
         Command::Examine(args) => cmd::examine::run(args, env).await,
+        Command::Update(args) => {
+            cmd::action::run(Action::Update, args.common, Some(args.update), env).await
+        }
+        Command::Validate(args) => cmd::action::run(Action::Validate, args, None, env).await,
+        Command::Monitor(args) => cmd::action::run(Action::Monitor, args, None, env).await,
         Command::Serve(args) => cmd::serve::run(args, env).await,
     }
 }

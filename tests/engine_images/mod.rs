@@ -182,3 +182,77 @@ pub fn labelled_image(what: &str, project: &str) -> String {
     );
     name
 }
+
+/// The methods of [`action_image`], one shell script each, steered by the
+/// container's environment (set with `docker run -e`):
+/// - every method prints `ACTION out` on stdout and `ACTION err` on
+///   stderr, then exits `ACTION_EXIT` (default 0), e.g. `VALIDATE_EXIT=3`;
+/// - `ACTION_SLEEP=S` sleeps S seconds first (to hold the update lock,
+///   or to hang); UPDATE touches `/tmp/update-started` before sleeping;
+/// - with `SPAN_DIR` (a directory shared by several containers, bind
+///   mounted), VALIDATE records its start and end as numbered events:
+///   `SPAN_DIR/N/event` holds `start NAME` or `end NAME`, N taken by an
+///   atomic `mkdir`, so the order of events across containers is known
+///   without any clock.
+const ACTION_SCRIPT: &str = r#"#!/bin/sh
+action=$1
+upper=$(echo "$action" | tr a-z A-Z)
+eval "code=\${${upper}_EXIT:-0}"
+eval "pause=\${${upper}_SLEEP:-}"
+event() {
+  n=1
+  while ! mkdir "$SPAN_DIR/$n" 2>/dev/null; do n=$((n + 1)); done
+  echo "$1 $(hostname)" > "$SPAN_DIR/$n/event"
+}
+[ "$action" = update ] && touch /tmp/update-started
+[ "$action" = validate ] && [ -n "$SPAN_DIR" ] && event start
+[ -n "$pause" ] && sleep "$pause"
+[ "$action" = validate ] && [ -n "$SPAN_DIR" ] && event end
+echo "$action out"
+echo "$action err" >&2
+exit "$code"
+"#;
+
+/// The project of [`action_image`]'s record.
+pub const ACTION_PROJECT: &str = "waybill-actions-test";
+
+/// An image with the `container` tool and a record declaring UPDATE,
+/// VALIDATE and MONITOR methods (see [`ACTION_SCRIPT`]), each with a
+/// 60 s timeout.
+pub fn action_image(container_bin: &str) -> String {
+    let dir = tempfile::tempdir().expect("a build directory");
+    let record = dir.path().join("record.json");
+    let method = |action: &str| format!(r#"["/bin/sh","/srv/method.sh","{action}"]"#);
+    fs::write(
+        &record,
+        format!(
+            r#"{{"project":"{ACTION_PROJECT}","git_branch":"main","update_method":{},"update_timeout":60,"validate_method":{},"validate_timeout":60,"monitor_method":{},"monitor_timeout":60}}"#,
+            method("update"),
+            method("validate"),
+            method("monitor")
+        ),
+    )
+    .expect("write the record");
+    let script = dir.path().join("method.sh");
+    fs::write(&script, ACTION_SCRIPT).expect("write the method script");
+    let name = unique_name("actions");
+    let dockerfile = format!(
+        "{BUSYBOX_STEPS}COPY container /usr/bin/container
+COPY record.json /tmp/record.json
+COPY method.sh /srv/method.sh
+RUN [\"/usr/bin/container\", \"record\", \"/tmp/record.json\"]
+"
+    );
+    build_image(
+        &name,
+        &dockerfile,
+        &[
+            ("busybox", busybox()),
+            ("container", Path::new(container_bin)),
+            ("record.json", &record),
+            ("method.sh", &script),
+        ],
+        &[],
+    );
+    name
+}

@@ -6,11 +6,12 @@
 //! Every text that comes from a container, an image or a record passes
 //! through [`crate::safe_text`] before it reaches the terminal.
 
+use super::select_args::SelectArgs;
 use crate::exit;
 use crate::host::endpoint::{self, EndpointArgs};
 use crate::host::engine::Listing;
 use crate::host::env::Env;
-use crate::host::fleet::select::{parse_label, Candidate, Selector};
+use crate::host::fleet::select::{Candidate, Selector};
 use crate::host::fleet::{self, connect_all, stack_from_label, EngineTarget, Options, Source};
 use crate::host::HostError;
 use crate::record::stack_label::STACK_LABEL;
@@ -26,20 +27,8 @@ pub const LS_VERSION: u32 = 1;
 
 #[derive(Debug, Args)]
 pub struct LsArgs {
-    /// Container names, id prefixes or glob patterns (`web-*`).
-    pub names: Vec<String>,
-    /// Only containers whose image's record has this project.
-    #[arg(long)]
-    pub project: Option<String>,
-    /// Only containers with this label (repeatable; all must match).
-    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
-    pub labels: Vec<(String, String)>,
-    /// Only images built from this repository (any git URL form).
-    #[arg(long, value_name = "URL")]
-    pub source: Option<String>,
-    /// Only images built from this git branch.
-    #[arg(long)]
-    pub branch: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Stopped containers too.
     #[arg(long, short = 'a')]
     pub all: bool,
@@ -99,10 +88,7 @@ struct LsOutput {
 pub async fn run(args: LsArgs, env: &Env) -> Result<u8, HostError> {
     let endpoints = endpoint::resolve(&args.engines, env)?;
     let (targets, unreached) = connect_all(&endpoints).await;
-    let mut selector = Selector::new(args.names.clone()).with_source(args.source.clone());
-    selector.project = args.project.clone();
-    selector.labels = args.labels.clone();
-    selector.branch = args.branch.clone();
+    let selector = args.select.selector();
 
     let (rows, mut engine_errors) = if args.images {
         image_rows(&targets, &selector).await

@@ -3,7 +3,10 @@
 //! [`super::cli::Cli`] names each command's arguments from here; nothing
 //! that does the work imports this module.
 
+pub mod action;
 pub mod examine;
 pub mod ls;
+pub mod run_args;
+pub mod select_args;
 pub mod serve;
 pub mod stamp;

@@ -33,7 +33,7 @@ pub enum RunState {
 }
 
 impl RunState {
-    fn parse(text: &str) -> RunState {
+    pub(super) fn parse(text: &str) -> RunState {
         match text {
             "created" => RunState::Created,
             "running" => RunState::Running,

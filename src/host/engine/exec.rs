@@ -10,7 +10,9 @@
 //! container: it is not running or paused (the engine's 409), and it has
 //! no such program, decided from the runtime's own error text rather
 //! than from exit codes 126/127, which a real program may also use.
-//! It does not interpret what the command printed.
+//! It does not interpret what the command printed. A caller that wants
+//! the output as it arrives (to stream it line by line) passes a sink to
+//! [`Engine::exec_streaming`]; the bounded capture is kept either way.
 
 use super::error::{classify, EngineError, ObjectKind};
 use super::Engine;
@@ -40,7 +42,8 @@ pub struct Captured {
 }
 
 impl Captured {
-    fn push(&mut self, chunk: &[u8], max: usize) {
+    /// Appends `chunk`, dropping the oldest bytes past `max`.
+    pub fn push(&mut self, chunk: &[u8], max: usize) {
         self.bytes.extend_from_slice(chunk);
         if self.bytes.len() > max {
             let excess = self.bytes.len() - max;
@@ -56,6 +59,13 @@ pub struct ExecFinished {
     pub stdout: Captured,
     pub stderr: Captured,
     pub exit_code: i64,
+}
+
+/// Which of the two output streams a chunk came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    Stdout,
+    Stderr,
 }
 
 /// How an exec went, when the engine itself did not fail.
@@ -89,7 +99,24 @@ impl Engine {
         container: &str,
         request: &ExecRequest,
     ) -> Result<ExecOutcome, EngineError> {
-        match tokio::time::timeout(request.deadline, self.exec_unbounded(container, request)).await
+        self.exec_streaming(container, request, &mut |_, _| {})
+            .await
+    }
+
+    /// Runs `request.cmd` in `container` as [`Engine::exec`] does, and
+    /// hands every chunk of output to `sink` as it arrives. On the
+    /// deadline the chunks already handed over are all the caller gets.
+    pub async fn exec_streaming(
+        &self,
+        container: &str,
+        request: &ExecRequest,
+        sink: &mut (dyn FnMut(StreamKind, &[u8]) + Send),
+    ) -> Result<ExecOutcome, EngineError> {
+        match tokio::time::timeout(
+            request.deadline,
+            self.exec_unbounded(container, request, sink),
+        )
+        .await
         {
             Ok(result) => result,
             Err(_) => Err(EngineError::TimedOut {
@@ -105,6 +132,7 @@ impl Engine {
         &self,
         container: &str,
         request: &ExecRequest,
+        sink: &mut (dyn FnMut(StreamKind, &[u8]) + Send),
     ) -> Result<ExecOutcome, EngineError> {
         let options = CreateExecOptions {
             cmd: Some(request.cmd.clone()),
@@ -142,9 +170,13 @@ impl Engine {
             while let Some(chunk) = output.next().await {
                 match chunk.map_err(|e| classify(e, "read the output of", ObjectKind::Exec, &id))? {
                     LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        sink(StreamKind::Stdout, &message);
                         stdout.push(&message, request.max_output)
                     }
-                    LogOutput::StdErr { message } => stderr.push(&message, request.max_output),
+                    LogOutput::StdErr { message } => {
+                        sink(StreamKind::Stderr, &message);
+                        stderr.push(&message, request.max_output)
+                    }
                     LogOutput::StdIn { .. } => {}
                 }
             }

@@ -1,0 +1,106 @@
+//! Picking the targets of a run, through the fleet's one way of
+//! discovering and selecting containers ([`crate::host::fleet`]).
+//!
+//! Stopped and paused containers are selected too, so that the report
+//! says they were skipped rather than leaving them out without a word.
+//! With no filter at all (`--all`), a container is a target only when it
+//! has waybill records; a container named or matched by a filter is a
+//! target even when it could not be described, so that running the
+//! action in it reports what is wrong (no tool, for one).
+
+use super::plan::Target;
+use super::report::EngineFailure;
+use crate::host::engine::Listing;
+use crate::host::fleet::select::{Candidate, Selector};
+use crate::host::fleet::{self, EngineTarget, Options, Unreached};
+use crate::record::Action;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The targets, and the engines that could not be asked.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub targets: Vec<Target>,
+    pub engine_errors: Vec<EngineFailure>,
+}
+
+/// Every container on `engines` that `selector` accepts; `unreached`
+/// engines become [`EngineFailure`]s, first, in the order given.
+pub async fn select_targets(
+    engines: Vec<EngineTarget>,
+    unreached: Vec<Unreached>,
+    selector: &Selector,
+) -> Selection {
+    let mut selection = Selection {
+        targets: Vec::new(),
+        engine_errors: unreached
+            .into_iter()
+            .map(|u| EngineFailure {
+                engine: u.name,
+                error: u.error.to_string(),
+            })
+            .collect(),
+    };
+    let options = Options {
+        listing: Listing::All,
+        state: false,
+    };
+    // One answer per engine, in the engines' order.
+    let answers = fleet::discover(&engines, options, selector).await;
+    let engines: Vec<Arc<EngineTarget>> = engines.into_iter().map(Arc::new).collect();
+    for (engine, answer) in engines.iter().zip(answers) {
+        let found = match answer.outcome {
+            Ok(found) => found,
+            Err(e) => {
+                selection.engine_errors.push(EngineFailure {
+                    engine: answer.engine,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        for d in found {
+            let report = d.outcome.as_ref().ok().map(|f| &f.report);
+            let labels = d.details.as_ref().map_or(&d.summary.labels, |x| &x.labels);
+            let record = report.and_then(|r| r.images.last()).map(|i| &i.record);
+            let candidate = Candidate {
+                name: &d.summary.name,
+                id: &d.summary.id,
+                labels,
+                record,
+            };
+            if !selector.matches(&candidate) {
+                continue;
+            }
+            if !selector.is_filtering() && report.is_none() {
+                continue;
+            }
+            let timeouts: BTreeMap<Action, u64> = report
+                .map(|r| {
+                    Action::ALL
+                        .iter()
+                        .filter_map(|action| {
+                            let method = r.methods.get(action.key())?.as_ref()?;
+                            Some((*action, method.timeout_seconds?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            selection.targets.push(Target {
+                engine: Arc::clone(engine),
+                container: d.summary.name.clone(),
+                id: d.summary.id.clone(),
+                image: d.summary.image.clone(),
+                project: record.map(|r| r.project.clone()),
+                state: d
+                    .details
+                    .as_ref()
+                    .map_or(&d.summary.state, |x| &x.state)
+                    .clone(),
+                has_health_check: d.details.as_ref().is_some_and(|x| x.health.is_some()),
+                timeouts,
+            });
+        }
+    }
+    selection
+}
