@@ -27,10 +27,12 @@ pub mod verify;
 
 pub use config::{Config, ConfigError};
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -96,25 +98,48 @@ pub async fn run(
         buckets,
         scheduler: scheduler::Scheduler::default(),
     });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    state.scheduler.set_starter(tx);
     let app = http::router(state.clone());
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    // The action runner's futures are not `Send`: lanes run as local
+    // tasks, started by one dispatcher that the handlers talk to.
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let tasks = Rc::new(RefCell::new(JoinSet::new()));
+            let dispatcher = tokio::task::spawn_local({
+                let tasks = tasks.clone();
+                let state = state.clone();
+                async move {
+                    while let Some((lane, id)) = rx.recv().await {
+                        let mut tasks = tasks.borrow_mut();
+                        // Reap finished lanes so the set stays as small as the work.
+                        while tasks.try_join_next().is_some() {}
+                        tasks.spawn_local(scheduler::run_lane(state.clone(), lane, id));
+                    }
+                }
+            });
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(ServeError::Http);
+            tracing::info!(
+                "stopped accepting; waiting up to {} s for running jobs",
+                grace.as_secs()
+            );
+            state.scheduler.close();
+            let _ = tokio::time::timeout(grace, state.scheduler.wait_idle()).await;
+            state.scheduler.drop_starter();
+            dispatcher.abort();
+            tasks.borrow_mut().abort_all();
+            record_interrupted(&state);
+            served
+        })
         .await
-        .map_err(ServeError::Http);
-    tracing::info!(
-        "stopped accepting; waiting up to {} s for running jobs",
-        grace.as_secs()
-    );
-    finish_jobs(&state, grace).await;
-    served
 }
 
-/// Lets running jobs end within `grace`, then records every job still
-/// queued or running as interrupted.
-async fn finish_jobs(state: &Arc<State>, grace: Duration) {
-    state.scheduler.close();
-    let _ = tokio::time::timeout(grace, state.scheduler.wait_idle()).await;
-    state.scheduler.abort_all();
+/// Records every job still queued or running as interrupted.
+fn record_interrupted(state: &State) {
     let now = now();
     for id in state.history.unfinished() {
         state.history.update(id, |job| {

@@ -5,20 +5,23 @@
 //! runs a job, the first push to arrive queues one follow-up job; later
 //! ones only replace that follow-up's revision (and count as coalesced),
 //! so a burst of pushes gives exactly one more run, with the newest
-//! revision. Operator jobs get a lane of their own. Jobs run as tokio
-//! tasks tracked here, so shutdown can wait for them and then cut them.
+//! revision. Operator jobs get a lane of their own. Lanes run as local
+//! tasks of the server ([`super::run`]), which waits for them at shutdown
+//! and then cuts them.
 
 use super::job::Trigger;
 use super::State;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Default)]
 pub struct Scheduler {
     lanes: Mutex<HashMap<String, Lane>>,
-    tasks: Mutex<JoinSet<()>>,
+    /// Hands a lane's first job to the task that runs lanes (the
+    /// runner's futures are not `Send`, so they run on a `LocalSet`).
+    starter: Mutex<Option<UnboundedSender<(String, u64)>>>,
     idle: tokio::sync::Notify,
     closed: AtomicBool,
 }
@@ -61,12 +64,13 @@ impl Scheduler {
                 super::now(),
             );
             lane.running = Some(job.id);
-            let state = state.clone();
-            let key = request.lane;
-            let mut tasks = lock(&self.tasks);
-            // Reap finished tasks so the set stays as small as the work.
-            while tasks.try_join_next().is_some() {}
-            tasks.spawn(run_lane(state, key, job.id));
+            let sent = lock(&self.starter)
+                .as_ref()
+                .is_some_and(|tx| tx.send((request.lane.clone(), job.id)).is_ok());
+            if !sent {
+                lanes.remove(&request.lane);
+                return None;
+            }
             return Some(Submitted {
                 id: job.id,
                 coalesced: false,
@@ -99,6 +103,11 @@ impl Scheduler {
         })
     }
 
+    /// Where lanes are started from; set once by the server.
+    pub fn set_starter(&self, tx: UnboundedSender<(String, u64)>) {
+        *lock(&self.starter) = Some(tx);
+    }
+
     /// Refuses new jobs from now on.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
@@ -115,14 +124,14 @@ impl Scheduler {
         }
     }
 
-    /// Cuts every job task still running.
-    pub fn abort_all(&self) {
-        lock(&self.tasks).abort_all();
+    /// Stops handing out lanes.
+    pub fn drop_starter(&self) {
+        lock(&self.starter).take();
     }
 }
 
 /// Runs a lane's jobs one after another until none is queued.
-async fn run_lane(state: Arc<State>, key: String, first: u64) {
+pub async fn run_lane(state: Arc<State>, key: String, first: u64) {
     let mut id = first;
     loop {
         super::execute::execute(&state, id).await;
@@ -130,7 +139,10 @@ async fn run_lane(state: Arc<State>, key: String, first: u64) {
         let Some(lane) = lanes.get_mut(&key) else {
             return;
         };
-        match lane.pending.take() {
+        // Once shutdown has begun a queued follow-up does not start: it
+        // is recorded interrupted with the rest.
+        let closing = state.scheduler.closed.load(Ordering::SeqCst);
+        match lane.pending.take().filter(|_| !closing) {
             Some(next) => {
                 lane.running = Some(next);
                 id = next;
