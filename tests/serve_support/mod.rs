@@ -44,8 +44,6 @@ impl Server {
         cmd.args(["serve", "--config"])
             .arg(&path)
             .args(["--listen", "127.0.0.1:0"])
-            .env_remove("DOCKER_HOST")
-            .env_remove("DOCKER_CONTEXT")
             .env("HOME", dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
