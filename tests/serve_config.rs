@@ -2,6 +2,8 @@
 //! error names the file, the line and the key, and the exit code is the
 //! documented one.
 
+#![cfg(feature = "host")]
+
 mod common;
 
 use predicates::prelude::*;

@@ -286,3 +286,48 @@ fn pushes_during_a_running_update_coalesce_into_one_follow_up_with_the_newest_re
         "exactly two runs, the second with the newest revision"
     );
 }
+
+#[test]
+fn sigterm_lets_a_running_job_reach_its_grace_then_records_it_interrupted() {
+    if !engine_or_skip("sigterm_lets_a_running_job_reach_its_grace_then_records_it_interrupted") {
+        return;
+    }
+    let images = images();
+    let (group, labels) = group("shutdown");
+    let args = [
+        labels[0].as_str(),
+        labels[1].as_str(),
+        "-e",
+        "UPDATE_HOLD=1",
+    ];
+    let shop = engine_images::sleeper("serve-shutdown", &images.shop, &args);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let cfg = format!(
+        "state_dir = {:?}\nshutdown_grace_secs = 1\n{}",
+        state.display().to_string(),
+        config(&group)
+    );
+    let server = Server::start(dir.path(), &cfg, &[("HOOK_SECRET", SECRET)]);
+    let id = push(&server, "s-1", REPO, SHA_A)["job"].as_u64().unwrap();
+    docker::wait_until("the UPDATE to start", PATIENCE * 3, || {
+        let out = shop.exec(&["test", "-e", "/tmp/update-started"]);
+        if out.success() {
+            Ok(())
+        } else {
+            Err(server.log_text())
+        }
+    });
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("interrupted by shutdown"), "{log}");
+
+    let server = Server::start(dir.path(), &cfg, &[("HOOK_SECRET", SECRET)]);
+    let job = server.get(&format!("/jobs/{id}")).json();
+    assert_eq!(job["status"], "interrupted", "{job:#}");
+    assert!(
+        job["error"].as_str().unwrap().contains("shut down"),
+        "{job:#}"
+    );
+    shop.exec(&["touch", "/tmp/release"]);
+}

@@ -4,6 +4,8 @@
 //! are about the HTTP side, and a job against no engine fails fast.
 //! End-to-end runs on real engines are in tests/serve_engines.rs.
 
+#![cfg(feature = "host")]
+
 mod serve_support;
 
 use base64::Engine as _;

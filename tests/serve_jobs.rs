@@ -5,6 +5,8 @@
 //! engine named is unreachable on purpose, so every job fails fast with
 //! an engine error; jobs on real engines are in tests/serve_engines.rs.
 
+#![cfg(feature = "host")]
+
 mod serve_support;
 
 use serve_support::*;
