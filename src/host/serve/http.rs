@@ -27,6 +27,8 @@ use std::sync::Arc;
 
 /// The longest delivery id accepted (forges send UUIDs or `msg_…` ids).
 const MAX_DELIVERY_ID: usize = 200;
+/// How long reading one request body may take.
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The most jobs `GET /jobs` returns at once.
 const MAX_PAGE: usize = 100;
 
@@ -62,14 +64,26 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<
     }
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(limit));
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| error(StatusCode::BAD_REQUEST, "failed to read the body"))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(too_large());
+    let read = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|_| error(StatusCode::BAD_REQUEST, "failed to read the body"))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        bytes.extend_from_slice(&chunk);
+        Ok(())
+    };
+    // A sender that trickles its body does not hold a task forever.
+    match tokio::time::timeout(BODY_DEADLINE, read).await {
+        Ok(Ok(())) => Ok(bytes),
+        Ok(Err(response)) => Err(response),
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body took over {} s", BODY_DEADLINE.as_secs()),
+        )),
     }
-    Ok(bytes)
 }
 
 /// The outcome of one webhook request, for its log line.
@@ -182,7 +196,7 @@ async fn hook(
     };
     let request = push_request(hook, detected, delivery.clone(), &push);
     match state.scheduler.submit(&state, request) {
-        Some(submitted) => {
+        Ok(submitted) => {
             let outcome = if submitted.coalesced {
                 format!("coalesced into job {}", submitted.id)
             } else {
@@ -191,12 +205,9 @@ async fn hook(
             log.done(StatusCode::ACCEPTED, &outcome);
             accepted(submitted.id, submitted.coalesced)
         }
-        None => {
-            log.done(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is shutting down",
-            )
+        Err(refused) => {
+            log.done(StatusCode::SERVICE_UNAVAILABLE, refused.as_str());
+            error(StatusCode::SERVICE_UNAVAILABLE, refused.as_str())
         }
     }
 }
@@ -348,13 +359,10 @@ async fn post_job(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: B
         },
     );
     match submitted {
-        Some(s) => {
+        Ok(s) => {
             tracing::info!(status = 202, job = s.id, action, "operator job");
             accepted(s.id, false)
         }
-        None => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is shutting down",
-        ),
+        Err(refused) => error(StatusCode::SERVICE_UNAVAILABLE, refused.as_str()),
     }
 }

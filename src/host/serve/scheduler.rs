@@ -39,6 +39,28 @@ pub struct Submitted {
     pub coalesced: bool,
 }
 
+/// Why a job was not filed (503).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    ShuttingDown,
+    /// [`MAX_LANES`] lanes are busy already.
+    Busy,
+}
+
+impl Refused {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refused::ShuttingDown => "the server is shutting down",
+            Refused::Busy => "too many jobs are running; retry later",
+        }
+    }
+}
+
+/// Lanes that may run at once: distinct repositories, branches and
+/// operator jobs. Past it new work is refused rather than queued without
+/// bound (the runner's exec caps still bound each lane's execs).
+pub const MAX_LANES: usize = 64;
+
 /// A job to file: its action, trigger and selection.
 pub struct Request {
     pub lane: String,
@@ -48,13 +70,15 @@ pub struct Request {
 }
 
 impl Scheduler {
-    /// Files `request` as a job, or folds it into its lane's queued one;
-    /// `None` once shutdown has begun.
-    pub fn submit(&self, state: &Arc<State>, request: Request) -> Option<Submitted> {
+    /// Files `request` as a job, or folds it into its lane's queued one.
+    pub fn submit(&self, state: &Arc<State>, request: Request) -> Result<Submitted, Refused> {
         if self.closed.load(Ordering::SeqCst) {
-            return None;
+            return Err(Refused::ShuttingDown);
         }
         let mut lanes = lock(&self.lanes);
+        if !lanes.contains_key(&request.lane) && lanes.len() >= MAX_LANES {
+            return Err(Refused::Busy);
+        }
         let lane = lanes.entry(request.lane.clone()).or_default();
         if lane.running.is_none() {
             let job = state.history.create(
@@ -69,9 +93,9 @@ impl Scheduler {
                 .is_some_and(|tx| tx.send((request.lane.clone(), job.id)).is_ok());
             if !sent {
                 lanes.remove(&request.lane);
-                return None;
+                return Err(Refused::ShuttingDown);
             }
-            return Some(Submitted {
+            return Ok(Submitted {
                 id: job.id,
                 coalesced: false,
             });
@@ -85,7 +109,7 @@ impl Scheduler {
                     ..newest
                 };
             });
-            return Some(Submitted {
+            return Ok(Submitted {
                 id: pending,
                 coalesced: true,
             });
@@ -97,7 +121,7 @@ impl Scheduler {
             super::now(),
         );
         lane.pending = Some(job.id);
-        Some(Submitted {
+        Ok(Submitted {
             id: job.id,
             coalesced: false,
         })
