@@ -491,6 +491,28 @@ fn rolling_update_stops_at_a_failed_validate_and_leaves_the_rest_untouched() {
     let out = waybill(&["validate", "--batch", "1", &b.name, &c.name]);
     assert_eq!(out.code(), Some(1), "{out}");
     assert!(out.stdout.contains("not_reached"), "{out}");
+
+    // --max-failures 1 goes on past one failed container.
+    let (doc, out) = waybill_json(&[
+        "validate",
+        "--batch",
+        "1",
+        "--max-failures",
+        "1",
+        &b.name,
+        &c.name,
+    ]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert_eq!(
+        result(&doc, &b.name, "validate")["outcome"],
+        "failed",
+        "{doc:#}"
+    );
+    assert_eq!(
+        result(&doc, &c.name, "validate")["outcome"],
+        "done",
+        "{doc:#}"
+    );
 }
 
 #[test]
@@ -674,4 +696,30 @@ fn ctrl_c_lets_the_running_update_finish_and_leaves_the_rest_not_reached() {
         "not_reached",
         "{shown}"
     );
+}
+
+#[test]
+fn method_output_and_names_are_escaped_on_the_terminal_and_exact_in_json() {
+    if !engine_or_skip("method_output_and_names_are_escaped_on_the_terminal_and_exact_in_json") {
+        return;
+    }
+    let c = sleeper(
+        "act-escape",
+        &images().actions,
+        &["-e", "PRINT=evil\\033[31mred", "-e", "VALIDATE_EXIT=4"],
+    );
+    let out = waybill(&["validate", &c.name]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert!(
+        !out.stdout.contains('\u{1b}') && !out.stderr.contains('\u{1b}'),
+        "a raw escape reached the terminal:\n{out}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("default/{}: evil\\x1b[31mred", c.name)),
+        "{out}"
+    );
+    let (doc, _) = waybill_json(&["validate", &c.name]);
+    let r = result(&doc, &c.name, "validate");
+    assert_eq!(r["stdout_tail"], "evil\u{1b}[31mred\nvalidate out\n", "{r}");
 }

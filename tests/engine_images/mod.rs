@@ -187,6 +187,8 @@ pub fn labelled_image(what: &str, project: &str) -> String {
 /// container's environment (set with `docker run -e`):
 /// - every method prints `ACTION out` on stdout and `ACTION err` on
 ///   stderr, then exits `ACTION_EXIT` (default 0), e.g. `VALIDATE_EXIT=3`;
+/// - `PRINT=TEXT` prints TEXT first, backslash escapes expanded
+///   (`\033` for ESC), for the escaping tests;
 /// - `ACTION_SLEEP=S` sleeps S seconds first (to hold the update lock,
 ///   or to hang); UPDATE touches `/tmp/update-started` before sleeping;
 /// - with `SPAN_DIR` (a directory shared by several containers, bind
@@ -204,6 +206,7 @@ event() {
   while ! mkdir "$SPAN_DIR/$n" 2>/dev/null; do n=$((n + 1)); done
   echo "$1 $(hostname)" > "$SPAN_DIR/$n/event"
 }
+[ -n "$PRINT" ] && printf '%b\n' "$PRINT"
 [ "$action" = update ] && touch /tmp/update-started
 [ "$action" = validate ] && [ -n "$SPAN_DIR" ] && event start
 [ -n "$pause" ] && sleep "$pause"

@@ -150,3 +150,78 @@ impl RunReport {
         exit::OK
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(outcomes: &[Outcome], engine_errors: usize, interrupted: bool) -> RunReport {
+        let result = |outcome| StepResult {
+            engine: "default".into(),
+            container: "web-1".into(),
+            id: "3f2a".into(),
+            image: "web".into(),
+            project: None,
+            step: StepKind::Action(Action::Update),
+            outcome,
+            exit_code: None,
+            reason: None,
+            duration: Duration::ZERO,
+            batch: None,
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+        };
+        RunReport {
+            action: Action::Update,
+            results: outcomes.iter().map(|o| result(*o)).collect(),
+            engine_errors: (0..engine_errors)
+                .map(|n| EngineFailure {
+                    engine: format!("e{n}"),
+                    error: "unreachable".into(),
+                })
+                .collect(),
+            interrupted,
+        }
+    }
+
+    #[test]
+    fn the_exit_code_follows_the_documented_precedence() {
+        use Outcome::*;
+        assert_eq!(report(&[Done, Skipped], 0, false).exit_code(), exit::OK);
+        assert_eq!(
+            report(&[Skipped, Skipped], 0, false).exit_code(),
+            exit::TEMPFAIL
+        );
+        for bad in [Failed, TimedOut, NoTool, Error, NotReached] {
+            assert_eq!(
+                report(&[Done, bad], 1, false).exit_code(),
+                exit::FAILED,
+                "{bad}"
+            );
+        }
+        assert_eq!(report(&[Done], 1, false).exit_code(), exit::UNAVAILABLE);
+        assert_eq!(report(&[], 0, false).exit_code(), exit::NOINPUT);
+        assert_eq!(report(&[], 1, false).exit_code(), exit::UNAVAILABLE);
+        assert_eq!(
+            report(&[Done, Failed], 0, true).exit_code(),
+            exit::INTERRUPTED
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_each_outcome() {
+        use Outcome::*;
+        let summary = report(&[Done, Done, NotReached, NoTool], 0, false).summary();
+        assert_eq!(
+            (summary.done, summary.not_reached, summary.no_tool),
+            (2, 1, 1)
+        );
+        assert_eq!(
+            Outcome::ALL
+                .iter()
+                .map(|o| summary.count(*o))
+                .sum::<usize>(),
+            4
+        );
+    }
+}

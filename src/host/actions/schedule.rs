@@ -105,6 +105,16 @@ pub async fn run_until(plan: Plan, observer: &dyn Observer, stop: &Stop) -> RunR
     }
 }
 
+/// A server spawns runs on its runtime's threads: the run must stay Send.
+#[allow(dead_code)]
+fn run_is_send<'a>(
+    plan: Plan,
+    observer: &'a dyn Observer,
+    stop: &'a Stop,
+) -> impl std::future::Future<Output = RunReport> + Send + 'a {
+    run_until(plan, observer, stop)
+}
+
 /// Runs every target of `group` at once, within the caps: one stream per
 /// engine, merged.
 async fn run_group(
@@ -127,7 +137,7 @@ async fn run_group(
                 (index, container_steps(ctx, action, target, batch).await)
             })
             .buffer_unordered(per_engine)
-            .boxed_local()
+            .boxed()
     });
     stream::select_all(streams).collect().await
 }

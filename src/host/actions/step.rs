@@ -128,6 +128,13 @@ async fn classify(
             let code = finished.exit_code;
             match code {
                 0 => (Outcome::Done, Some(0), None),
+                // The engine said the process ended but gave no code: not
+                // a result to report as the method's.
+                _ if code < 0 => (
+                    Outcome::Error,
+                    None,
+                    Some(format!("the engine reported no exit code for the {action}")),
+                ),
                 75 => (
                     Outcome::Skipped,
                     Some(code),

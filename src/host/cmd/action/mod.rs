@@ -96,7 +96,7 @@ pub async fn run(
     }
     let view = view::TextView::new(action, targets, !args.json);
     let report = run_interruptible(plan, &view).await;
-    view.done(&report);
+    view.done();
     if args.json {
         json::print(&report).map_err(HostError::Stdout)?;
     } else {

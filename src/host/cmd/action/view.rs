@@ -66,7 +66,7 @@ impl TextView {
     }
 
     /// Clears the progress display once the run has ended.
-    pub fn done(&self, _report: &RunReport) {
+    pub fn done(&self) {
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();
         }
