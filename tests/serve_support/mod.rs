@@ -206,6 +206,17 @@ pub fn request(
     read_response(stream)
 }
 
+/// A POST that declares `length` bytes and sends none of them: what the
+/// server answers before reading any of the body.
+pub fn post_declaring(addr: SocketAddr, path: &str, length: usize) -> Response {
+    let mut stream = connect(addr);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("send head");
+    read_response(stream)
+}
+
 /// A POST whose body is sent chunked, without a Content-Length, in
 /// `chunks` chunks of `chunk` bytes; write errors after the server has
 /// answered are expected and ignored.
