@@ -35,6 +35,7 @@ fn request(cmd: &[&str]) -> ExecRequest {
         cmd: cmd.iter().map(|s| s.to_string()).collect(),
         deadline: Duration::from_secs(60),
         max_output: 1 << 20,
+        env: Vec::new(),
     }
 }
 

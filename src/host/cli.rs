@@ -9,6 +9,7 @@ use super::cmd::action::{ActionArgs, UpdateCommandArgs};
 use super::cmd::examine::ExamineArgs;
 use super::cmd::ls::LsArgs;
 use super::cmd::metrics::MetricsArgs;
+use super::cmd::serve::ServeArgs;
 use super::cmd::stamp::StampArgs;
 use clap::{Parser, Subcommand};
 
@@ -21,7 +22,8 @@ match for the names or filters, no such TARGET); 69 Docker engine
 unreachable, or no such image; 71 OS error (clock, runtime); 73 cannot
 write --output; 74 reading or writing failed part-way; 75 every target
 skipped; 78 the engine settings (a context, the hosts file) do not
-resolve; 130 interrupted (Ctrl-C).
+resolve; 130 interrupted (Ctrl-C); `serve`: 73 cannot create the state
+directory, 78 a refused config file.
 Each command's --help has its own list; see docs/exit-codes.md.";
 
 const STAMP_AFTER_HELP: &str = "\
@@ -46,6 +48,14 @@ engine or several (they are listed, as ENGINE/NAME across engines); 65 a malform
 TARGET, or it has no `container` tool or no records; 69 Docker engine
 unreachable or the exec refused; 74 writing stdout failed; 78 the engine
 settings do not resolve. See docs/ls.md and docs/exit-codes.md.";
+
+const SERVE_AFTER_HELP: &str = "\
+Exit codes: 0 stopped by SIGTERM or SIGINT after a graceful shutdown; 64 usage;
+66 the config file is missing or unreadable; 71 cannot listen on the address;
+73 cannot create or write the state directory; 74 the server failed while
+serving; 78 the config file is refused (file, line and key named), names no
+listen address, or its engines do not resolve. See docs/serve.md and
+docs/exit-codes.md.";
 
 const ACTION_AFTER_HELP: &str = "\
 Exit codes: 0 every step done (skipped containers allowed beside them);
@@ -136,6 +146,13 @@ pub enum Command {
     /// left out whole. Problems go to stderr. See docs/fleet-metrics.md.
     #[command(after_help = METRICS_AFTER_HELP)]
     Metrics(MetricsArgs),
+    /// Serve webhooks and operator requests that run fleet actions.
+    ///
+    /// Forge-signed pushes (GitHub, Gitea, Forgejo, GitLab, generic) to
+    /// `POST /hooks/NAME` update the containers built from the pushed
+    /// repository; `GET /jobs` keeps the history. See docs/serve.md.
+    #[command(after_help = SERVE_AFTER_HELP)]
+    Serve(ServeArgs),
 }
 
 #[cfg(test)]

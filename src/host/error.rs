@@ -113,6 +113,22 @@ pub enum HostError {
     #[error("failed to write to standard output: {0}")]
     Stdout(#[source] io::Error),
 
+    /// `waybill serve`: the configuration file is missing or refused.
+    #[error(transparent)]
+    ServeConfig(crate::host::serve::ConfigError),
+
+    #[error("config file `{}` names no `listen` address, and --listen is not given", path.display())]
+    NoListen { path: PathBuf },
+
+    #[error("failed to listen on {address}: {source}")]
+    Bind {
+        address: std::net::SocketAddr,
+        source: io::Error,
+    },
+
+    #[error(transparent)]
+    Serve(crate::host::serve::ServeError),
+
     #[error("no container or image `{target}` on the engines asked")]
     NoSuchTarget { target: String },
 
@@ -174,6 +190,11 @@ impl HostError {
             HostError::Clock { .. } | HostError::Runtime(_) => exit::OSERR,
             HostError::WriteOutput { .. } => exit::CANTCREAT,
             HostError::Git { .. } | HostError::Stdout(_) => exit::IOERR,
+            HostError::ServeConfig(e) if e.is_missing() => exit::NOINPUT,
+            HostError::ServeConfig(_) | HostError::NoListen { .. } => exit::CONFIG,
+            HostError::Bind { .. } => exit::OSERR,
+            HostError::Serve(crate::host::serve::ServeError::StateDir { .. }) => exit::CANTCREAT,
+            HostError::Serve(crate::host::serve::ServeError::Http(_)) => exit::IOERR,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod env;
 mod error;
 pub mod fleet;
 pub mod metrics;
+pub mod serve;
 pub mod stamp;
 
 pub use error::HostError;
@@ -53,6 +54,7 @@ async fn dispatch(cli: Cli, env: &Env) -> Result<u8, HostError> {
         Command::Validate(args) => cmd::action::run(Action::Validate, args, None, env).await,
         Command::Monitor(args) => cmd::action::run(Action::Monitor, args, None, env).await,
         Command::Metrics(args) => cmd::metrics::run(args, env).await,
+        Command::Serve(args) => cmd::serve::run(args, env).await,
     }
 }
 

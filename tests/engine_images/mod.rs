@@ -71,7 +71,7 @@ pub fn build_image(name: &str, dockerfile: &str, files: &[(&str, &Path)], extra:
     run(&mut cmd, BUILD_DEADLINE).ok();
 }
 
-fn busybox() -> &'static Path {
+pub fn busybox() -> &'static Path {
     for candidate in ["/bin/busybox", "/usr/bin/busybox"] {
         if Path::new(candidate).exists() {
             return Path::new(candidate);
@@ -80,7 +80,7 @@ fn busybox() -> &'static Path {
     panic!("a static busybox is needed (Debian's busybox-static)");
 }
 
-const BUSYBOX_STEPS: &str = "FROM scratch
+pub const BUSYBOX_STEPS: &str = "FROM scratch
 COPY busybox /bin/busybox
 RUN [\"/bin/busybox\", \"mkdir\", \"-p\", \"/usr/bin\", \"/sbin\", \"/usr/sbin\", \"/etc/waybill/metadata.d\", \"/var/lib/waybill\", \"/tmp\"]
 RUN [\"/bin/busybox\", \"--install\", \"-s\"]

@@ -82,6 +82,10 @@ pub struct RunOptions {
     pub undeclared_deadline: Duration,
     /// Bytes kept of each stream of each exec (the tail).
     pub max_output: usize,
+    /// Environment given to each UPDATE exec (not to VALIDATE or the
+    /// others): `waybill serve` passes the pushed repository, ref and
+    /// revision this way (docs/serve.md).
+    pub update_env: Vec<(String, String)>,
 }
 
 /// Defaults of the command line (docs/fleet-actions.md).
@@ -111,6 +115,7 @@ impl Default for RunOptions {
             margin: DEFAULT_MARGIN,
             undeclared_deadline: UNDECLARED_DEADLINE,
             max_output: DEFAULT_MAX_OUTPUT,
+            update_env: Vec::new(),
         }
     }
 }

@@ -64,6 +64,15 @@ pub(super) async fn run_action(
         cmd: vec!["container".to_owned(), format!("--{}", action.key())],
         deadline,
         max_output: ctx.options.max_output,
+        env: if action == Action::Update {
+            ctx.options
+                .update_env
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     let mut stdout = Captured::default();
     let mut stderr = Captured::default();

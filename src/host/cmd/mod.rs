@@ -11,5 +11,6 @@ pub mod ls_services;
 pub mod metrics;
 pub mod run_args;
 pub mod select_args;
+pub mod serve;
 pub mod service_args;
 pub mod stamp;

@@ -31,6 +31,9 @@ pub struct ExecRequest {
     pub deadline: Duration,
     /// Bytes kept of each stream; beyond it the oldest bytes are dropped.
     pub max_output: usize,
+    /// Extra environment of the exec'd process, `KEY=VALUE` each; passed
+    /// to the engine as data, never through a shell.
+    pub env: Vec<String>,
 }
 
 /// One captured stream: its last `max_output` bytes.
@@ -137,6 +140,7 @@ impl Engine {
     ) -> Result<ExecOutcome, EngineError> {
         let options = CreateExecOptions {
             cmd: Some(request.cmd.clone()),
+            env: (!request.env.is_empty()).then(|| request.env.clone()),
             attach_stdin: Some(false),
             attach_stdout: Some(true),
             attach_stderr: Some(true),

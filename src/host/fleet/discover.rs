@@ -206,6 +206,7 @@ async fn run_tool(
         cmd: command.iter().map(|s| s.to_string()).collect(),
         deadline: EXEC_DEADLINE,
         max_output: MAX_EXEC_OUTPUT,
+        env: Vec::new(),
     };
     let text = command.join(" ");
     match engine.exec(container, &request).await? {

@@ -1,0 +1,151 @@
+//! Running one job through the fleet action runner, the same
+//! [`crate::host::actions`] code `waybill update` uses: connect to the
+//! configured engines, select with the fleet's selector, run the plan,
+//! and file the per-container results.
+//!
+//! A push's UPDATE exec carries the pushed repository, ref and revision
+//! in the environment (`WAYBILL_PUSH_REPOSITORY`, `WAYBILL_PUSH_REF`,
+//! `WAYBILL_PUSH_REVISION`); VALIDATE gets none of them. They are exec
+//! environment data, never part of a command line or a shell.
+
+use super::job::{EngineFailure, Job, Selection, Status, StepRecord};
+use super::State;
+use crate::host::actions::{self, Plan, RunOptions, Silent};
+use crate::host::fleet::connect_all;
+use crate::host::fleet::select::Selector;
+use crate::record::Action;
+use std::sync::Arc;
+
+/// The environment variables an UPDATE started by a push gets.
+pub const ENV_REPOSITORY: &str = "WAYBILL_PUSH_REPOSITORY";
+pub const ENV_REF: &str = "WAYBILL_PUSH_REF";
+pub const ENV_REVISION: &str = "WAYBILL_PUSH_REVISION";
+
+/// Output kept of each stream of each step in the job record.
+const TAIL_BYTES: usize = 4 * 1024;
+
+pub(crate) async fn execute(state: &Arc<State>, id: u64) {
+    let started = super::now();
+    let Some(job) = state.history.update(id, |job| {
+        job.status = Status::Running;
+        job.started = Some(started);
+    }) else {
+        return;
+    };
+    tracing::info!(job = id, action = %job.action, "job started");
+    let action = match job.action.as_str() {
+        "update" => Action::Update,
+        "validate" => Action::Validate,
+        "monitor" => Action::Monitor,
+        _ => {
+            finish(
+                state,
+                id,
+                Status::Failed,
+                Vec::new(),
+                Vec::new(),
+                Some("unknown action".into()),
+            );
+            return;
+        }
+    };
+    let (reached, unreached) = connect_all(&state.config.endpoints).await;
+    let selection = actions::select_targets(reached, unreached, &selector(&job.selection)).await;
+    let plan = Plan {
+        action,
+        targets: selection.targets,
+        options: options(state, &job),
+        engine_errors: selection.engine_errors,
+    };
+    let report = actions::run(plan, &Silent).await;
+    let results: Vec<StepRecord> = report
+        .results
+        .iter()
+        .map(|r| StepRecord {
+            engine: r.engine.clone(),
+            container: r.container.clone(),
+            action: r.step.to_string(),
+            outcome: r.outcome.to_string(),
+            exit_code: r.exit_code,
+            reason: r.reason.clone(),
+            duration_ms: u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX),
+            stdout_tail: tail(&r.stdout.bytes),
+            stderr_tail: tail(&r.stderr.bytes),
+        })
+        .collect();
+    let engine_errors: Vec<EngineFailure> = report
+        .engine_errors
+        .iter()
+        .map(|e| EngineFailure {
+            engine: e.engine.clone(),
+            error: e.error.clone(),
+        })
+        .collect();
+    let failed = report.results.iter().any(|r| r.outcome.is_failure()) || !engine_errors.is_empty();
+    let status = if failed { Status::Failed } else { Status::Done };
+    finish(state, id, status, results, engine_errors, None);
+}
+
+fn finish(
+    state: &State,
+    id: u64,
+    status: Status,
+    results: Vec<StepRecord>,
+    engine_errors: Vec<EngineFailure>,
+    error: Option<String>,
+) {
+    let finished = super::now();
+    let steps = results.len();
+    state.history.update(id, |job| {
+        job.status = status;
+        job.finished = Some(finished);
+        job.results = results;
+        job.engine_errors = engine_errors;
+        job.error = error;
+    });
+    tracing::info!(job = id, status = ?status, steps, "job finished");
+}
+
+/// The fleet selector a job's selection stands for.
+fn selector(selection: &Selection) -> Selector {
+    let mut selector = Selector::new(selection.names.clone()).with_source(selection.source.clone());
+    selector.project = selection.project.clone();
+    selector.labels = selection.labels.clone();
+    selector.branch = selection.branch.clone();
+    selector
+}
+
+/// The run options: the hook's batch and validate-after; for a push,
+/// the revision's environment for UPDATE.
+fn options(state: &State, job: &Job) -> RunOptions {
+    let mut options = RunOptions {
+        max_output: 16 * 1024,
+        ..RunOptions::default()
+    };
+    let hook = job
+        .trigger
+        .hook
+        .as_ref()
+        .and_then(|name| state.config.hooks.iter().find(|h| &h.name == name));
+    if let Some(hook) = hook {
+        options.batch = hook.batch;
+        options.validate_after_update = hook.validate;
+    }
+    let t = &job.trigger;
+    if let (Some(repository), Some(git_ref), Some(revision)) =
+        (&t.repository, &t.git_ref, &t.revision)
+    {
+        options.update_env = vec![
+            (ENV_REPOSITORY.to_owned(), repository.clone()),
+            (ENV_REF.to_owned(), git_ref.clone()),
+            (ENV_REVISION.to_owned(), revision.clone()),
+        ];
+    }
+    options
+}
+
+/// The last [`TAIL_BYTES`] of a stream, as text.
+fn tail(bytes: &[u8]) -> String {
+    let start = bytes.len().saturating_sub(TAIL_BYTES);
+    String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
