@@ -111,8 +111,22 @@ fanout_phase() {
   bench_start "$(url d)" 31 60
   check_ls 30 --hosts-file "$work/three.toml"
   check_ls 30 -H "$(url d)"
+  # The engines' own floor for the same question: the one API call a
+  # listing needs (GET /containers/json, filtered by the run's label), to
+  # one engine and to three at once, by curl. If three at once cost the
+  # engines as much more than one as the fan-out costs waybill, the bound
+  # is the engines sharing this machine's cores, not the client.
+  local filter query raw3
+  filter=$(python3 -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.dumps({"label":[sys.argv[1]]})))' "$label")
+  query="containers/json?all=1&filters=$filter"
+  raw() { echo "curl -sf -o /dev/null \"http://${1#tcp://}/$query\""; }
+  raw3="sh -c '$(raw "$(url a)") & a=\$!; $(raw "$(url b)") & b=\$!; $(raw "$(url c)") & c=\$!; wait \$a && wait \$b && wait \$c'"
   say "timing the fan-out, $rounds rounds"
   bench_time "$rounds" \
+    raw-3x10 "$raw3" \
+    raw-a-10 "$(raw "$(url a)")" \
+    raw-b-10 "$(raw "$(url b)")" \
+    raw-c-10 "$(raw "$(url c)")" \
     fanout-3x10 "$wb ls --label $label --hosts-file $work/three.toml" \
     one-a-10 "$wb ls --label $label -H $(url a)" \
     one-b-10 "$wb ls --label $label -H $(url b)" \
@@ -167,6 +181,15 @@ print(f"| 3 of 10 | `waybill ls --hosts-file` (fan-out) | {ms(fan)} | "
       f"{fan['median']/slowest_med:.2f}x ({fan['min']/slowest_min:.2f}x) the slowest single engine | "
       f"<= 1x slowest: {judge(fan['median'] <= slowest_med)} |")
 print(f"| 1 of 30 | `waybill ls -H tcp://d` | {ms(f['one-d-30'])} | fan-out is {ratio(fan, f['one-d-30'])} this | |")
+if "raw-3x10" in f:
+    raws = ["raw-a-10", "raw-b-10", "raw-c-10"]
+    raw_med = max(f[s]["median"] for s in raws)
+    raw_min = max(f[s]["min"] for s in raws)
+    r3 = f["raw-3x10"]
+    print(f"| 1 of 10 | raw `GET /containers/json` by curl, slowest of a, b, c | {ms({'median': raw_med, 'min': raw_min})} | | |")
+    print(f"| 3 of 10 | the same three at once (the engines' fan-out floor) | {ms(r3)} | "
+          f"{r3['median']/raw_med:.2f}x ({r3['min']/raw_min:.2f}x) the slowest single | "
+          f"waybill's fan-out ratio / the floor's: {(fan['median']/slowest_med)/(r3['median']/raw_med):.2f} |")
 cpu = json.load(open(f"{work}/engine-cpu.json"))
 print()
 print("| listing | engine CPU per run (dockerd user + system) |")

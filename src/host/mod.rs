@@ -19,6 +19,7 @@ pub mod fleet;
 pub mod metrics;
 pub mod serve;
 pub mod stamp;
+mod toml_place;
 
 pub use error::HostError;
 

@@ -29,7 +29,7 @@ mod stop;
 
 pub use observer::{Observer, Silent};
 pub use outcome::{Outcome, StepKind};
-pub use plan::{Plan, RunOptions, Target};
+pub use plan::{timeouts_of, Plan, RunOptions, Target};
 pub use report::{EngineFailure, RunReport, StepResult, Summary};
 pub use schedule::{run, run_until};
 pub use select::{select_targets, select_targets_with_state, Selection};

@@ -4,7 +4,7 @@ use super::report::EngineFailure;
 use crate::host::engine::RunState;
 use crate::host::fleet::EngineTarget;
 use crate::record::Action;
-use crate::report::ActionResult;
+use crate::report::{ActionResult, Report};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,21 @@ pub struct Target {
     /// ([`super::select_targets_with_state`]; `waybill metrics`' status
     /// gauges).
     pub last: BTreeMap<String, ActionResult>,
+}
+
+/// Each action's effective timeout in seconds, from a report's methods
+/// (none without a report, or for a method without a timeout).
+pub fn timeouts_of(report: Option<&Report>) -> BTreeMap<Action, u64> {
+    let Some(report) = report else {
+        return BTreeMap::new();
+    };
+    Action::ALL
+        .iter()
+        .filter_map(|action| {
+            let method = report.methods.get(action.key())?.as_ref()?;
+            Some((*action, method.timeout_seconds?))
+        })
+        .collect()
 }
 
 impl Target {

@@ -8,13 +8,11 @@
 //! target even when it could not be described, so that running the
 //! action in it reports what is wrong (no tool, for one).
 
-use super::plan::Target;
+use super::plan::{timeouts_of, Target};
 use super::report::EngineFailure;
 use crate::host::engine::Listing;
 use crate::host::fleet::select::{Candidate, Selector};
 use crate::host::fleet::{self, EngineTarget, Options, Unreached};
-use crate::record::Action;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The targets, and the engines that could not be asked.
@@ -86,17 +84,7 @@ pub async fn select_targets_with_state(
             if !selector.is_filtering() && report.is_none() {
                 continue;
             }
-            let timeouts: BTreeMap<Action, u64> = report
-                .map(|r| {
-                    Action::ALL
-                        .iter()
-                        .filter_map(|action| {
-                            let method = r.methods.get(action.key())?.as_ref()?;
-                            Some((*action, method.timeout_seconds?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let timeouts = timeouts_of(report);
             selection.targets.push(Target {
                 engine: Arc::clone(engine),
                 container: d.summary.name.clone(),

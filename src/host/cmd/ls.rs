@@ -6,6 +6,7 @@
 //! Every text that comes from a container, an image or a record passes
 //! through [`crate::safe_text`] before it reaches the terminal.
 
+use super::record_facts::{warnings_of, RecordFacts};
 use super::select_args::SelectArgs;
 use crate::exit;
 use crate::host::endpoint::{self, EndpointArgs};
@@ -66,13 +67,9 @@ struct Row {
     state: Option<String>,
     health: Option<String>,
     source: Option<Source>,
-    project: Option<String>,
-    gitref: Option<String>,
-    git_branch: Option<String>,
-    source_url: Option<String>,
-    /// Epoch seconds.
-    build_time: Option<i64>,
-    actions: Vec<String>,
+    /// project, gitref, git_branch, source_url, build_time, actions.
+    #[serde(flatten)]
+    facts: RecordFacts,
     /// With --state: the latest result of each action that has run.
     #[serde(skip_serializing_if = "Option::is_none")]
     last: Option<BTreeMap<String, ActionResult>>,
@@ -316,32 +313,13 @@ async fn image_rows(
     (rows, errors)
 }
 
-/// The facts of the container's own image: the newest record.
+/// The facts of the container's own image (the newest record).
 fn fill_from_report(row: &mut Row, report: &Report, state: bool) {
-    if let Some(own) = report.images.last() {
-        let r = &own.record;
-        row.project = Some(r.project.clone());
-        row.gitref = r.gitref.clone();
-        row.git_branch = r.git_branch.clone();
-        row.source_url = r.source_url.clone();
-        row.build_time = r.build_time.map(|t| t.epoch()).or(r.build_time_stamp);
-    }
-    row.actions = report
-        .methods
-        .iter()
-        .filter(|(_, m)| m.is_some())
-        .map(|(k, _)| k.clone())
-        .collect();
+    row.facts = RecordFacts::of(report);
     if state {
         row.last = Some(report.runtime.last.clone());
     }
-    row.warnings = report.warnings.clone();
-    row.warnings.extend(
-        report
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.file, p.error)),
-    );
+    row.warnings = warnings_of(report);
 }
 
 fn table(rows: &[Row], state: bool, images: bool) -> String {
@@ -373,15 +351,15 @@ fn table(rows: &[Row], state: bool, images: bool) -> String {
         if let Some(error) = &row.error {
             cells.push(format!("error: {}", escape(error)));
         } else {
-            cells.push(text(row.project.as_deref()));
+            cells.push(text(row.facts.project.as_deref()));
         }
-        cells.push(text(row.gitref.as_deref().map(short_ref)));
-        cells.push(text(row.git_branch.as_deref()));
-        cells.push(row.build_time.map_or("-".into(), |t| age(now - t)));
-        cells.push(if row.actions.is_empty() {
+        cells.push(text(row.facts.gitref.as_deref().map(short_ref)));
+        cells.push(text(row.facts.git_branch.as_deref()));
+        cells.push(row.facts.build_time.map_or("-".into(), |t| age(now - t)));
+        cells.push(if row.facts.actions.is_empty() {
             "-".into()
         } else {
-            row.actions.join(",")
+            row.facts.actions.join(",")
         });
         if !images {
             let health = row

@@ -7,6 +7,7 @@
 //! the services is [`crate::host::fleet::find_services`]. Every text that
 //! comes from the engine or a record passes through [`escape`].
 
+use super::record_facts::{warnings_of, RecordFacts};
 use crate::exit;
 use crate::host::endpoint::SwarmSettings;
 use crate::host::engine::{ServiceMode, TaskSummary};
@@ -46,12 +47,9 @@ struct ServiceRow {
     replicas_desired: Option<u64>,
     replicas_running: Option<u64>,
     update_state: Option<String>,
-    project: Option<String>,
-    gitref: Option<String>,
-    git_branch: Option<String>,
-    source_url: Option<String>,
-    build_time: Option<i64>,
-    actions: Vec<String>,
+    /// project, gitref, git_branch, source_url, build_time, actions.
+    #[serde(flatten)]
+    facts: RecordFacts,
     warnings: Vec<String>,
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,27 +318,8 @@ fn task_row(
 
 /// The facts of the service image's own record (the newest).
 fn fill_from_report(row: &mut ServiceRow, report: &Report) {
-    if let Some(own) = report.images.last() {
-        let r = &own.record;
-        row.project = Some(r.project.clone());
-        row.gitref = r.gitref.clone();
-        row.git_branch = r.git_branch.clone();
-        row.source_url = r.source_url.clone();
-        row.build_time = r.build_time.map(|t| t.epoch()).or(r.build_time_stamp);
-    }
-    row.actions = report
-        .methods
-        .iter()
-        .filter(|(_, m)| m.is_some())
-        .map(|(k, _)| k.clone())
-        .collect();
-    row.warnings = report.warnings.clone();
-    row.warnings.extend(
-        report
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.file, p.error)),
-    );
+    row.facts = RecordFacts::of(report);
+    row.warnings = warnings_of(report);
 }
 
 fn new_table(header: Vec<&str>) -> Table {
@@ -363,7 +342,7 @@ fn service_table(rows: &[ServiceRow]) -> String {
     for row in rows {
         let project = match &row.error {
             Some(error) => format!("error: {}", escape(error)),
-            None => text(row.project.as_deref()),
+            None => text(row.facts.project.as_deref()),
         };
         let replicas = match (row.replicas_running, row.replicas_desired) {
             (Some(running), Some(desired)) => format!("{running}/{desired}"),
@@ -375,12 +354,17 @@ fn service_table(rows: &[ServiceRow]) -> String {
             text(Some(&row.service)),
             text(Some(&row.image)),
             project,
-            text(row.gitref.as_deref().map(|r| r.get(..12).unwrap_or(r))),
-            text(row.git_branch.as_deref()),
-            if row.actions.is_empty() {
+            text(
+                row.facts
+                    .gitref
+                    .as_deref()
+                    .map(|r| r.get(..12).unwrap_or(r)),
+            ),
+            text(row.facts.git_branch.as_deref()),
+            if row.facts.actions.is_empty() {
                 "-".into()
             } else {
-                row.actions.join(",")
+                row.facts.actions.join(",")
             },
             row.mode.clone(),
             replicas,

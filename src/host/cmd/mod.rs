@@ -9,6 +9,7 @@ pub mod examine_service;
 pub mod ls;
 pub mod ls_services;
 pub mod metrics;
+pub mod record_facts;
 pub mod run_args;
 pub mod select_args;
 pub mod serve;

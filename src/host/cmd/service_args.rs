@@ -12,7 +12,7 @@
 //! N nodes at a time, `--by task` N tasks at a time.
 
 use super::select_args::SelectArgs;
-use crate::host::actions::{EngineFailure, RunOptions, Selection, Target};
+use crate::host::actions::{timeouts_of, EngineFailure, RunOptions, Selection, Target};
 use crate::host::endpoint::{self, EndpointArgs};
 use crate::host::engine::RunState;
 use crate::host::env::Env;
@@ -20,7 +20,6 @@ use crate::host::fleet::{
     connect_all, find_services, resolve_tasks, EngineTarget, TaskListing, TaskOutcome,
 };
 use crate::host::HostError;
-use crate::record::Action;
 use clap::{Args, ValueEnum};
 use futures_util::stream::{self, StreamExt};
 use std::collections::BTreeMap;
@@ -119,17 +118,7 @@ pub async fn select(
             let project = report
                 .and_then(|r| r.images.last())
                 .map(|i| i.record.project.clone());
-            let timeouts: BTreeMap<Action, u64> = report
-                .map(|r| {
-                    Action::ALL
-                        .iter()
-                        .filter_map(|action| {
-                            let method = r.methods.get(action.key())?.as_ref()?;
-                            Some((*action, method.timeout_seconds?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let timeouts = timeouts_of(report);
             let task_name = match task.task.slot {
                 Some(slot) if slot > 0 => format!("{}.{slot}", task.service),
                 _ => format!(

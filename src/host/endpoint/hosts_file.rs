@@ -16,6 +16,7 @@ use super::read::read_required;
 use super::swarm_nodes::{NodeTemplate, SwarmSettings};
 use super::{Endpoint, EndpointArgs, EndpointError, Origin, TlsFiles};
 use crate::host::env::Env;
+use crate::host::toml_place::{key_at, place, Place};
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -248,44 +249,12 @@ fn tls_files(tls: &TlsEntry, base: &Path) -> Result<TlsFiles, (Range<usize>, Str
     })
 }
 
-/// The key whose value starts at `offset`, read back from the text: the
-/// last `KEY =` before it on its line.
-fn key_at(text: &str, offset: usize) -> Option<String> {
-    let offset = char_boundary(text, offset);
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..offset];
-    let eq = before.rfind('=')?;
-    let key: String = before[..eq]
-        .trim_end()
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || "_-\"'.".contains(*c))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let key = key.trim_matches(|c| c == '"' || c == '\'').to_string();
-    (!key.is_empty()).then_some(key)
-}
-
 fn positioned(path: &Path, text: &str, span: Range<usize>, message: String) -> EndpointError {
-    let offset = char_boundary(text, span.start);
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let Place { line, column } = place(text, span.start);
     EndpointError::HostsFile {
         path: path.to_path_buf(),
         line,
         column,
         message,
     }
-}
-
-/// `offset`, moved back to a character boundary of `text` if needed.
-fn char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }

@@ -9,6 +9,7 @@
 
 use crate::host::endpoint::{self, Endpoint, EndpointArgs, EndpointError};
 use crate::host::env::Env;
+use crate::host::toml_place::{key_at, place, Place};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -481,44 +482,13 @@ fn read_bounded(path: &Path) -> Result<String, ReadError> {
 }
 
 fn positioned(path: &Path, text: &str, span: Range<usize>, message: String) -> ConfigError {
-    let offset = char_boundary(text, span.start);
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let Place { line, column } = place(text, span.start);
     ConfigError::Invalid {
         path: path.to_path_buf(),
         line,
         column,
         message,
     }
-}
-
-/// The key whose value starts at `offset`: the last `KEY =` before it on
-/// its line.
-fn key_at(text: &str, offset: usize) -> Option<String> {
-    let offset = char_boundary(text, offset);
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..offset];
-    let eq = before.rfind('=')?;
-    let key: String = before[..eq]
-        .trim_end()
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || "_-\"'.".contains(*c))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let key = key.trim_matches(|c| c == '"' || c == '\'').to_string();
-    (!key.is_empty()).then_some(key)
-}
-
-fn char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 #[cfg(test)]
