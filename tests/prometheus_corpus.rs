@@ -196,12 +196,14 @@ fn metrics_check_agrees_with_promtool_on_every_corpus_case() {
 /// series twice. promtool parses it, but Prometheus keeps only one of the
 /// two samples when it stores them, so a merge that kept both would hide
 /// which container's value is stored (docs/fleet-metrics.md).
+#[cfg(feature = "host")]
 const MERGE_STRICTER: &[&str] = &["valid-duplicate-sample"];
 
 /// The host's merge (`waybill metrics`) reads with the same parser: every
 /// valid case merges whole, an invalid one is left out whole, and the
 /// merged exposition, each case alone and all of them together (as many
 /// containers), parses for `container`'s own check and for promtool.
+#[cfg(feature = "host")]
 #[test]
 fn merged_corpus_expositions_pass_the_same_check_and_promtool() {
     use waybill::host::metrics::{Merger, Origin};
