@@ -2,10 +2,12 @@
 //! container with records started after the server is validated once its
 //! grace has passed (a job with trigger `engine event`), and a
 //! `[[schedule]]` validates the containers it selects again and again.
-//! Both only touch containers carrying the test's own group label.
+//! Both only touch containers carrying the test's own group label. An
+//! engine that cannot be reached is retried while the server goes on
+//! serving, and a job narrowed to an engine that is not configured fails.
 //!
-//! Needs a Docker engine: without one every test prints SKIP, or fails
-//! when CI=true.
+//! The first two need a Docker engine: without one they print SKIP, or
+//! fail when CI=true.
 
 #![cfg(feature = "host")]
 
@@ -143,6 +145,50 @@ jitter_secs = 1
     }
     let lines = shop.exec(&["cat", "/tmp/validated"]).stdout;
     assert!(lines.lines().count() >= 2, "{lines}");
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+}
+
+#[test]
+fn an_unreachable_engine_is_retried_and_the_server_keeps_serving() {
+    // No Docker needed: the one engine named does not exist.
+    let config = r#"
+[engines]
+hosts = ["unix:///nonexistent/waybill-events-test.sock"]
+
+[operator]
+token_env = "OP_TOKEN"
+
+[events]
+validate_on_start = true
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), config, &[("OP_TOKEN", "events-token")]);
+    docker::wait_until("the watcher to report the engine", PATIENCE, || {
+        let log = server.log_text();
+        if log.contains("engine events: cannot connect") && log.contains("retry_in_secs") {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    });
+    assert_eq!(server.get("/healthz").status, 503);
+    // A job narrowed to an engine that is not configured fails, naming it.
+    let r = server.post(
+        "/jobs",
+        &[
+            ("Authorization", "Bearer events-token".to_string()),
+            ("Content-Type", "application/json".into()),
+        ],
+        br#"{"action":"validate","selection":{"all":true,"engine":"nope"}}"#,
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    let job = server.wait_job(r.json()["job"].as_u64().unwrap());
+    assert_eq!(job["status"], "failed", "{job:#}");
+    assert!(
+        job["error"].as_str().unwrap_or("").contains("`nope`"),
+        "{job:#}"
+    );
     let (code, log) = server.stop();
     assert_eq!(code, Some(0), "{log}");
 }

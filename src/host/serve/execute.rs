@@ -58,6 +58,23 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
         })
         .cloned()
         .collect();
+    if endpoints.is_empty() {
+        if let Some(engine) = &job.selection.engine {
+            let error = format!(
+                "no configured engine is named `{}`",
+                crate::safe_text::escape(engine)
+            );
+            finish(
+                state,
+                id,
+                Status::Failed,
+                Vec::new(),
+                Vec::new(),
+                Some(error),
+            );
+            return;
+        }
+    }
     let (reached, unreached) = connect_all(&endpoints).await;
     let selection = actions::select_targets(reached, unreached, &selector(&job.selection)).await;
     let plan = Plan {
