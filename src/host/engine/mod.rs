@@ -7,7 +7,8 @@
 //! old and new engines work; each
 //! kind of object the engine holds has its own file (`images.rs`,
 //! `containers.rs`, `exec.rs`, `health.rs`, `archive.rs`; a Swarm's
-//! `services.rs`, `tasks.rs` and `nodes.rs`; events join them), and every
+//! `services.rs`, `tasks.rs` and `nodes.rs`; container events in
+//! `events.rs`), and every
 //! call has a deadline (`deadline.rs`).
 //! Engine errors are turned into domain outcomes in `error.rs`: a 404 is
 //! "no such" object of the kind asked about, a failed connection is
@@ -19,6 +20,7 @@ mod connect;
 mod containers;
 mod deadline;
 mod error;
+mod events;
 mod exec;
 mod health;
 mod images;
@@ -32,6 +34,7 @@ pub use connect::CONNECT_DEADLINE;
 pub use containers::{ContainerDetails, ContainerSummary, Listing, RunState};
 pub use deadline::CALL_DEADLINE;
 pub use error::{EngineError, ObjectKind};
+pub use events::{ContainerEvent, EventKind};
 pub use exec::{Captured, ExecFinished, ExecOutcome, ExecRequest, StreamKind};
 pub use health::Health;
 pub use images::{ImageDetails, ImageSummary};

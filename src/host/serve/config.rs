@@ -50,6 +50,50 @@ pub struct Config {
     pub endpoints: Vec<Endpoint>,
     pub operator_token: Option<Secret>,
     pub hooks: Vec<Hook>,
+    /// The `[events]` table: what engine events start.
+    pub events: Events,
+    /// The `[[schedule]]` entries, in the file's order.
+    pub schedules: Vec<Schedule>,
+}
+
+/// Default wait between a container's start and its VALIDATE.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(30);
+
+/// The `[events]` table.
+#[derive(Debug, Clone)]
+pub struct Events {
+    /// Run VALIDATE on a container with records once it has started
+    /// (off unless the file turns it on).
+    pub validate_on_start: bool,
+    /// Only containers this matches (`match_push` unused); all with
+    /// records when empty.
+    pub select: HookSelect,
+    /// How long after the start (at most, with a HEALTHCHECK that turns
+    /// healthy earlier).
+    pub grace: Duration,
+}
+
+impl Default for Events {
+    fn default() -> Events {
+        Events {
+            validate_on_start: false,
+            select: HookSelect::default(),
+            grace: DEFAULT_GRACE,
+        }
+    }
+}
+
+/// One `[[schedule]]`: an action run every interval on a selection.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// `validate` or `monitor`.
+    pub action: &'static str,
+    pub select: HookSelect,
+    /// Every container with records.
+    pub all: bool,
+    pub interval: Duration,
+    /// Up to this much is added to each wait, so schedules spread out.
+    pub jitter: Duration,
 }
 
 /// One `[[hook]]`: a URL path, how it is verified and what it may touch.
@@ -132,6 +176,35 @@ struct RawConfig {
     operator: Option<Spanned<RawSecretSource>>,
     #[serde(default)]
     hook: Vec<Spanned<RawHook>>,
+    #[serde(default)]
+    events: RawEvents,
+    #[serde(default)]
+    schedule: Vec<Spanned<RawSchedule>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvents {
+    #[serde(default)]
+    validate_on_start: bool,
+    grace_secs: Option<u64>,
+    project: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    action: Spanned<String>,
+    project: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    all: bool,
+    interval_secs: Spanned<u64>,
+    #[serde(default)]
+    jitter_secs: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -378,6 +451,60 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
             rate_limit,
         });
     }
+    let mut schedules = Vec::new();
+    for spanned in &raw.schedule {
+        let r = spanned.get_ref();
+        let action = match r.action.get_ref().as_str() {
+            "validate" => "validate",
+            "monitor" => "monitor",
+            other => {
+                return Err(at(
+                    r.action.span(),
+                    format!(
+                        "key `action`: `{}` is not one of validate, monitor",
+                        other.escape_debug()
+                    ),
+                ))
+            }
+        };
+        let select = HookSelect {
+            project: r.project.clone(),
+            labels: r.labels.clone().into_iter().collect(),
+            match_push: false,
+        };
+        let narrowed = select.project.is_some() || !select.labels.is_empty();
+        if narrowed == r.all {
+            return Err(at(
+                spanned.span(),
+                "a schedule gives either `project` and/or `labels`, or `all = true`".into(),
+            ));
+        }
+        if *r.interval_secs.get_ref() == 0 {
+            return Err(at(
+                r.interval_secs.span(),
+                "key `interval_secs`: must be at least 1".into(),
+            ));
+        }
+        schedules.push(Schedule {
+            action,
+            select,
+            all: r.all,
+            interval: Duration::from_secs(*r.interval_secs.get_ref()),
+            jitter: Duration::from_secs(r.jitter_secs),
+        });
+    }
+    let events = Events {
+        validate_on_start: raw.events.validate_on_start,
+        select: HookSelect {
+            project: raw.events.project.clone(),
+            labels: raw.events.labels.clone().into_iter().collect(),
+            match_push: false,
+        },
+        grace: raw
+            .events
+            .grace_secs
+            .map_or(DEFAULT_GRACE, Duration::from_secs),
+    };
     let engines = EndpointArgs {
         hosts: raw.engines.hosts.clone(),
         contexts: raw.engines.contexts.clone(),
@@ -403,6 +530,8 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         engines,
         operator_token,
         hooks,
+        events,
+        schedules,
     })
 }
 
@@ -556,6 +685,29 @@ mod tests {
     }
 
     #[test]
+    fn events_and_schedules_parse_and_bad_ones_are_named() {
+        let c = check("[events]\nvalidate_on_start = true\ngrace_secs = 5\n\n[[schedule]]\naction = \"monitor\"\nall = true\ninterval_secs = 60\njitter_secs = 10\n").unwrap();
+        assert!(c.events.validate_on_start);
+        assert_eq!(c.events.grace, Duration::from_secs(5));
+        assert_eq!(c.schedules[0].action, "monitor");
+        assert_eq!(c.schedules[0].jitter, Duration::from_secs(10));
+        let e = check("[events]\ngrace = 5\n").unwrap_err().to_string();
+        assert!(e.contains(":2:") && e.contains("grace"), "{e}");
+        let e = check("[[schedule]]\naction = \"update\"\nall = true\ninterval_secs = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2:") && e.contains("action"), "{e}");
+        let e = check("[[schedule]]\naction = \"validate\"\ninterval_secs = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`all = true`"), "{e}");
+        let e = check("[[schedule]]\naction = \"validate\"\nall = true\ninterval_secs = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":4:") && e.contains("interval_secs"), "{e}");
+    }
+
+    #[test]
     fn bad_forge_and_bad_listen_are_named() {
         let e = check("[[hook]]\nname = \"w\"\nforge = \"svn\"\nsecret_env = \"HOOK_SECRET\"\nproject = \"p\"\n")
             .unwrap_err()
@@ -590,5 +742,7 @@ mod tests {
         // Every key of the example is set, so none is silently unknown:
         // deny_unknown_fields already refused any misspelling above.
         assert_eq!(c.listen.map(|a| a.port()), Some(9300));
+        assert!(c.events.validate_on_start);
+        assert_eq!(c.schedules.len(), 1);
     }
 }

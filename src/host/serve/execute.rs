@@ -49,7 +49,33 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
             return;
         }
     };
-    let (reached, unreached) = connect_all(&state.config.endpoints).await;
+    let endpoints: Vec<_> = state
+        .config
+        .endpoints
+        .iter()
+        .filter(|e| {
+            job.selection.engine.is_none() || job.selection.engine.as_deref() == Some(&e.name)
+        })
+        .cloned()
+        .collect();
+    if endpoints.is_empty() {
+        if let Some(engine) = &job.selection.engine {
+            let error = format!(
+                "no configured engine is named `{}`",
+                crate::safe_text::escape(engine)
+            );
+            finish(
+                state,
+                id,
+                Status::Failed,
+                Vec::new(),
+                Vec::new(),
+                Some(error),
+            );
+            return;
+        }
+    }
+    let (reached, unreached) = connect_all(&endpoints).await;
     let selection = actions::select_targets(reached, unreached, &selector(&job.selection)).await;
     let plan = Plan {
         action,

@@ -28,7 +28,7 @@ impl Status {
 /// What started a job.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
-    /// `hook` or `operator`.
+    /// `hook`, `operator`, `engine event` or `schedule`.
     pub kind: String,
     pub hook: Option<String>,
     /// The forge detected from the request's headers.
@@ -57,6 +57,9 @@ pub struct Selection {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    /// Only this engine (by its configured name); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     /// Every container with records (only with nothing else given).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,

@@ -8,11 +8,13 @@
 //! running. The server is a function of a listener, a checked
 //! [`Config`] and a shutdown future, so tests bind `127.0.0.1:0`.
 //!
-//! It does not subscribe to engine events, run schedules or serve
-//! `/metrics` (yet): see issue 10.
+//! It subscribes to every engine's container events and validates a
+//! container with records after it starts ([`events`]), and runs the
+//! `[[schedule]]` entries ([`periodic`]); both file ordinary jobs.
 
 pub mod config;
 mod dedupe;
+mod events;
 mod execute;
 pub mod forge;
 mod health;
@@ -20,6 +22,7 @@ mod history;
 mod http;
 pub mod job;
 pub mod payload;
+mod periodic;
 mod ratelimit;
 mod scheduler;
 mod secret;
@@ -119,6 +122,8 @@ pub async fn run(
                     }
                 }
             });
+            let mut watchers = events::start(&state);
+            watchers.extend(periodic::start(&state));
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await
@@ -128,6 +133,9 @@ pub async fn run(
                 grace.as_secs()
             );
             state.scheduler.close();
+            for watcher in &watchers {
+                watcher.abort();
+            }
             let _ = tokio::time::timeout(grace, state.scheduler.wait_idle()).await;
             state.scheduler.drop_starter();
             dispatcher.abort();
