@@ -1,15 +1,15 @@
 //! `waybill serve`: webhooks and operator requests drive fleet actions.
 //!
 //! One process serves `POST /hooks/{name}` (forge-signed pushes),
-//! `POST /jobs` and `GET /jobs[/{id}]` (jobs by hand and their history)
-//! and `GET /healthz`. Handlers only translate HTTP into jobs; a job runs
+//! `POST /jobs` and `GET /jobs[/{id}]` (jobs by hand and their history),
+//! `GET /healthz` and `GET /metrics`. Handlers only translate HTTP into jobs; a job runs
 //! through the same fleet action runner as `waybill update` and
 //! `waybill validate` ([`execute`]), never a second way of selecting or
 //! running. The server is a function of a listener, a checked
 //! [`Config`] and a shutdown future, so tests bind `127.0.0.1:0`.
 //!
-//! It does not subscribe to engine events, run schedules or serve
-//! `/metrics` (yet): see issue 10.
+//! It does not subscribe to engine events or run schedules (yet): see
+//! issue 10.
 
 pub mod config;
 mod dedupe;
@@ -19,6 +19,7 @@ mod health;
 mod history;
 mod http;
 pub mod job;
+mod metrics;
 pub mod payload;
 mod ratelimit;
 mod scheduler;
@@ -54,6 +55,7 @@ pub(crate) struct State {
     /// One per hook, in the config's order; `None` without a rate limit.
     pub buckets: Vec<Mutex<Option<ratelimit::Bucket>>>,
     pub scheduler: scheduler::Scheduler,
+    pub metrics: metrics::Metrics,
 }
 
 /// The wall clock, in epoch seconds.
@@ -97,6 +99,7 @@ pub async fn run(
         deliveries,
         buckets,
         scheduler: scheduler::Scheduler::default(),
+        metrics: metrics::Metrics::default(),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     state.scheduler.set_starter(tx);
@@ -142,11 +145,16 @@ pub async fn run(
 fn record_interrupted(state: &State) {
     let now = now();
     for id in state.history.unfinished() {
-        state.history.update(id, |job| {
+        let job = state.history.update(id, |job| {
             job.status = job::Status::Interrupted;
             job.finished = Some(now);
             job.error = Some("the server shut down before the job finished".into());
         });
+        if let Some(job) = job {
+            state
+                .metrics
+                .job(&job.action, job::Status::Interrupted, &job.results, now);
+        }
         tracing::warn!(job = id, "job interrupted by shutdown");
     }
 }
