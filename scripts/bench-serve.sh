@@ -9,9 +9,11 @@
 #      wrong) with wrk against `waybill serve` (a github hook) and against
 #      webhook (a payload-hmac-sha256 trigger rule on the same header and
 #      secret), alternating, BENCH_ROUNDS rounds of BENCH_SECS seconds
-#      each: requests per second and p99 latency;
+#      each, at each wrk connection count of BENCH_CONNS: requests per
+#      second and p99 latency;
 #   2. RSS growth of `waybill serve` (VmRSS from /proc/PID/status) over
-#      exactly 100,000 more bad-signature requests;
+#      exactly 100,000 more bad-signature requests after part 1, and since
+#      its start;
 #   3. during one waybill round of 1, a real signed push to a hook that
 #      selects two labelled containers of an image built as the tests
 #      build theirs (FROM scratch: static busybox, the static `container`,
@@ -28,7 +30,7 @@
 # Environment:
 #   BENCH_ROUNDS   rounds per server in part 1 (default 3)
 #   BENCH_SECS     seconds per wrk run in part 1 (default 10)
-#   BENCH_CONNS    wrk connections (default 32; 2 threads)
+#   BENCH_CONNS    wrk connection counts (default "8 32"; 2 threads)
 set -euo pipefail
 
 BENCH_NAME=bench-serve
@@ -41,7 +43,7 @@ die() {
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${BENCH_ROUNDS:-3}
 secs=${BENCH_SECS:-10}
-conns=${BENCH_CONNS:-32}
+conn_list=${BENCH_CONNS:-8 32}
 run=$(date +%s)-$$
 label=io.waybill.bench.run
 work=$(mktemp -d)
@@ -170,6 +172,7 @@ for _ in $(seq 100); do
 done
 serve_addr=$(sed -n 's|^waybill: serving on http://||p' "$work/serve.log" | head -n 1)
 [ -n "$serve_addr" ] || die "waybill serve did not start"
+rss_start=$(awk '/^VmRSS:/ { print $2 }' "/proc/$serve_pid/status")
 
 # --- webhook, the same rule: HMAC-SHA256 of the body in X-Hub-Signature-256 ---
 hook_port=$(port)
@@ -221,9 +224,9 @@ hs=$(status_of "http://$hook_addr/hooks/bench")
 [ "$ws" = 401 ] || die "waybill serve answered a bad signature with $ws, not 401"
 [ "$hs" = 500 ] || say "note: webhook answered a bad signature with $hs (500 expected)"
 
-# wrk_run ADDR SECONDS: one run; prints "requests duration_us p99_us mean_us errors".
+# wrk_run ADDR SECONDS [CONNS]: one run; prints "requests duration_us p99_us mean_us errors".
 wrk_run() {
-  timeout $(($2 + 30)) wrk -t2 -c"$conns" -d"${2}s" --timeout 5s -s "$work/bad.lua" "http://$1/hooks/bench" |
+  timeout $(($2 + 30)) wrk -t2 -c"${3:-32}" -d"${2}s" --timeout 5s -s "$work/bad.lua" "http://$1/hooks/bench" |
     sed -n 's/^RESULT //p'
 }
 
@@ -233,8 +236,12 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$serve_pid/status"; }
 job_id=
 results=$work/results
 : >"$results"
+first_conns=${conn_list%% *}
+for conns in $conn_list; do
 for r in $(seq "$rounds"); do
-  if [ "$r" = 2 ] && [ -n "$engine" ]; then
+  push_now=
+  [ "$r" = 2 ] && [ "$conns" = "$first_conns" ] && [ -n "$engine" ] && push_now=1
+  if [ -n "$push_now" ]; then
     (
       sleep 1
       sig=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$work/body.json")
@@ -245,19 +252,20 @@ for r in $(seq "$rounds"); do
     ) &
     pusher=$!
   fi
-  say "round $r: waybill serve"
-  echo "waybill $(wrk_run "$serve_addr" "$secs")" >>"$results"
-  if [ "$r" = 2 ] && [ -n "$engine" ]; then
+  say "$conns connections, round $r: waybill serve"
+  echo "waybill $conns $(wrk_run "$serve_addr" "$secs" "$conns")" >>"$results"
+  if [ -n "$push_now" ]; then
     wait "$pusher" || die "the signed push could not be sent"
   fi
-  say "round $r: webhook"
-  echo "webhook $(wrk_run "$hook_addr" "$secs")" >>"$results"
+  say "$conns connections, round $r: webhook"
+  echo "webhook $conns $(wrk_run "$hook_addr" "$secs" "$conns")" >>"$results"
+done
 done
 
 # --- part 2: RSS over exactly 100,000 requests (50,000 per wrk thread) ---
 say "RSS: 100,000 bad-signature requests"
 rss_before=$(rss_kib)
-rss_line=$(BENCH_LIMIT=50000 wrk_run "$serve_addr" 120)
+rss_line=$(BENCH_LIMIT=50000 wrk_run "$serve_addr" 120 32)
 rss_after=$(rss_kib)
 rss_requests=$(echo "$rss_line" | awk '{ print $1 }')
 
@@ -291,32 +299,38 @@ fi
 
 # --- report ---
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$results" "$rss_before" "$rss_after" "$rss_requests" "$job_line" "$load" "$rounds" "$secs" "$conns" <<'EOF'
+python3 - "$results" "$rss_before" "$rss_after" "$rss_requests" "$job_line" "$load" "$rounds" "$secs" "$rss_start" <<'EOF'
 import sys, statistics
-path, before, after, rss_requests, job, load, rounds, secs, conns = sys.argv[1:]
-rows = {"waybill": [], "webhook": []}
+path, before, after, rss_requests, job, load, rounds, secs, start = sys.argv[1:]
+rows = {}
 for line in open(path):
     parts = line.split()
-    if len(parts) != 6:
+    if len(parts) != 7:
         sys.exit(f"a wrk run gave no result: {line!r}")
-    name, requests, duration_us, p99_us, mean_us, errors = parts
-    rows[name].append((int(requests) / (int(duration_us) / 1e6), float(p99_us) / 1000, int(errors)))
-print(f"Bad-signature requests, {rounds} alternating rounds of {secs} s each, "
-      f"wrk -t2 -c{conns} on loopback; load average at the end: {load}.\n")
-print("| server | round | requests/s | p99 (ms) | socket errors |")
-print("| --- | --- | --- | --- | --- |")
-for name in ("waybill", "webhook"):
-    for i, (rps, p99, errors) in enumerate(rows[name], 1):
-        print(f"| {name} | {i} | {rps:,.0f} | {p99:.2f} | {errors} |")
-med = {n: (statistics.median(r[0] for r in rows[n]), statistics.median(r[1] for r in rows[n])) for n in rows}
-print(f"| waybill | median | {med['waybill'][0]:,.0f} | {med['waybill'][1]:.2f} | |")
-print(f"| webhook | median | {med['webhook'][0]:,.0f} | {med['webhook'][1]:.2f} | |")
-ratio = med["waybill"][0] / med["webhook"][0]
-growth = (int(after) - int(before)) / 1024
+    name, conns, requests, duration_us, p99_us, mean_us, errors = parts
+    rows.setdefault(int(conns), {"waybill": [], "webhook": []})[name].append(
+        (int(requests) / (int(duration_us) / 1e6), float(p99_us) / 1000, int(errors)))
+print(f"Bad-signature requests, {rounds} alternating rounds of {secs} s per server and "
+      f"connection count, wrk -t2 on loopback; load average at the end: {load}.\n")
+print("| connections | server | requests/s per round | median requests/s | p99 (ms) per round | median p99 (ms) | socket errors |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+summary = []
+for conns in sorted(rows):
+    med = {}
+    for name in ("waybill", "webhook"):
+        r = rows[conns][name]
+        med[name] = (statistics.median(x[0] for x in r), statistics.median(x[1] for x in r))
+        print(f"| {conns} | {name} | {', '.join(f'{x[0]:,.0f}' for x in r)} | {med[name][0]:,.0f} | "
+              f"{', '.join(f'{x[1]:.2f}' for x in r)} | {med[name][1]:.2f} | {sum(x[2] for x in r)} |")
+    summary.append(f"- {conns} connections: throughput waybill/webhook {med['waybill'][0] / med['webhook'][0]:.2f}x "
+                   f"(target >= 1.0x, and >= 5,000/s); p99 waybill {med['waybill'][1]:.2f} ms vs webhook "
+                   f"{med['webhook'][1]:.2f} ms (target: no worse, < 10 ms)")
 print()
-print(f"- throughput ratio waybill/webhook (medians): {ratio:.2f}x (target >= 1.0x)")
-print(f"- p99 waybill {med['waybill'][1]:.2f} ms vs webhook {med['webhook'][1]:.2f} ms (target: no worse, < 10 ms)")
-print(f"- RSS of waybill serve over {int(rss_requests):,} requests: {int(before)/1024:.1f} MiB -> "
-      f"{int(after)/1024:.1f} MiB, growth {growth:+.1f} MiB (target < 10 MiB)")
+print("\n".join(summary))
+growth = (int(after) - int(before)) / 1024
+print(f"- RSS of waybill serve over {int(rss_requests):,} requests after the rounds: {int(before)/1024:.1f} MiB -> "
+      f"{int(after)/1024:.1f} MiB, growth {growth:+.1f} MiB (target < 10 MiB); "
+      f"since its start (before any request): {int(start)/1024:.1f} MiB -> {int(after)/1024:.1f} MiB, "
+      f"{(int(after) - int(start)) / 1024:+.1f} MiB")
 print(f"- rolling update during round 2 of waybill: {job}")
 EOF
