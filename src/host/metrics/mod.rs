@@ -28,6 +28,7 @@ mod merge;
 mod problem;
 pub mod status;
 
+pub use labels::escape_value;
 pub use merge::{Merged, Merger, Origin};
 pub use problem::{MergeProblem, ProblemKind};
 

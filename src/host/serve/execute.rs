@@ -76,6 +76,13 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
         }
     }
     let (reached, unreached) = connect_all(&endpoints).await;
+    let now = super::now();
+    for t in &reached {
+        state.metrics.engine(&t.name, true, now);
+    }
+    for u in &unreached {
+        state.metrics.engine(&u.name, false, now);
+    }
     let selection = actions::select_targets(reached, unreached, &selector(&job.selection)).await;
     let plan = Plan {
         action,
@@ -122,13 +129,18 @@ fn finish(
 ) {
     let finished = super::now();
     let steps = results.len();
-    state.history.update(id, |job| {
+    let job = state.history.update(id, |job| {
         job.status = status;
         job.finished = Some(finished);
         job.results = results;
         job.engine_errors = engine_errors;
         job.error = error;
     });
+    if let Some(job) = job {
+        state
+            .metrics
+            .job(&job.action, status, &job.results, finished);
+    }
     tracing::info!(job = id, status = ?status, steps, "job finished");
 }
 

@@ -15,6 +15,13 @@ use std::sync::Arc;
 
 pub(crate) async fn healthz(Shared(state): Shared<Arc<State>>) -> Response {
     let (up, down) = connect_all(&state.config.endpoints).await;
+    let now = super::now();
+    for t in &up {
+        state.metrics.engine(&t.name, true, now);
+    }
+    for u in &down {
+        state.metrics.engine(&u.name, false, now);
+    }
     let engines: Vec<_> = up
         .iter()
         .map(|t| json!({ "engine": t.name, "up": true }))

@@ -10,6 +10,7 @@
 use super::config::Hook;
 use super::forge::{self, ForgeKind};
 use super::job::{Selection, Trigger};
+use super::metrics::{Metrics, Reject};
 use super::payload::{self, Event};
 use super::scheduler::Request;
 use super::verify;
@@ -38,6 +39,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/jobs", get(list_jobs).post(post_job))
         .route("/jobs/{id}", get(get_job))
         .route("/healthz", get(super::health::healthz))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -89,11 +91,18 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<
 /// The outcome of one webhook request, for its log line.
 struct Logged<'a> {
     hook: &'a str,
-    forge: &'a str,
+    forge: &'static str,
     delivery: Option<&'a str>,
+    metrics: &'a Metrics,
 }
 
 impl Logged<'_> {
+    /// Logs a refusal and counts it under `reason`.
+    fn refused(&self, status: StatusCode, outcome: &str, reason: Reject) {
+        self.metrics.rejected(self.forge, reason);
+        self.done(status, outcome);
+    }
+
     fn done(&self, status: StatusCode, outcome: &str) {
         tracing::info!(
             hook = %escape(self.hook),
@@ -119,12 +128,14 @@ async fn hook(
         .enumerate()
         .find(|(_, h)| h.name == name)
     else {
+        state.metrics.received("none");
         let log = Logged {
             hook: &name,
-            forge: "-",
+            forge: "none",
             delivery: None,
+            metrics: &state.metrics,
         };
-        log.done(StatusCode::NOT_FOUND, "no such hook");
+        log.refused(StatusCode::NOT_FOUND, "no such hook", Reject::UnknownHook);
         return error(StatusCode::NOT_FOUND, "no such hook");
     };
     let detected = match hook.forge {
@@ -132,25 +143,35 @@ async fn hook(
         kind => forge::detect(&headers).unwrap_or(kind),
     };
     let delivery = forge::delivery_id(detected, &headers);
+    state.metrics.received(detected.as_str());
     let log = Logged {
         hook: &hook.name,
         forge: detected.as_str(),
         delivery: delivery.as_deref(),
+        metrics: &state.metrics,
     };
     let body = match read_body(&headers, body, state.config.body_limit).await {
         Ok(body) => body,
         Err(response) => {
-            log.done(response.status(), "body refused");
+            log.refused(response.status(), "body refused", Reject::BodyRefused);
             return response;
         }
     };
     if let Err(why) = verify::verify(hook, &headers, &body, super::now()) {
-        log.done(StatusCode::UNAUTHORIZED, why.as_str());
+        log.refused(
+            StatusCode::UNAUTHORIZED,
+            why.as_str(),
+            Reject::InvalidSignature,
+        );
         return error(StatusCode::UNAUTHORIZED, "invalid signature");
     }
     if let Some(id) = &delivery {
         if id.len() > MAX_DELIVERY_ID || id.chars().any(|c| c.is_control()) {
-            log.done(StatusCode::BAD_REQUEST, "delivery id refused");
+            log.refused(
+                StatusCode::BAD_REQUEST,
+                "delivery id refused",
+                Reject::BadDeliveryId,
+            );
             return error(
                 StatusCode::BAD_REQUEST,
                 format!("the delivery id is longer than {MAX_DELIVERY_ID} characters"),
@@ -165,7 +186,11 @@ async fn hook(
         }
     }
     if let Err(wait) = take_token(&state, index) {
-        log.done(StatusCode::TOO_MANY_REQUESTS, "rate limited");
+        log.refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limited",
+            Reject::RateLimited,
+        );
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut response = error(StatusCode::TOO_MANY_REQUESTS, "over the hook's rate limit");
         response
@@ -177,7 +202,7 @@ async fn hook(
     let parsed = match payload::parse(hook.forge, event.as_deref(), &body) {
         Ok(parsed) => parsed,
         Err(e) => {
-            log.done(StatusCode::BAD_REQUEST, &e.to_string());
+            log.refused(StatusCode::BAD_REQUEST, &e.to_string(), Reject::BadPayload);
             return error(StatusCode::BAD_REQUEST, e.to_string());
         }
     };
@@ -206,10 +231,27 @@ async fn hook(
             accepted(submitted.id, submitted.coalesced)
         }
         Err(refused) => {
-            log.done(StatusCode::SERVICE_UNAVAILABLE, refused.as_str());
+            log.refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                refused.as_str(),
+                Reject::Unavailable,
+            );
             error(StatusCode::SERVICE_UNAVAILABLE, refused.as_str())
         }
     }
+}
+
+/// `GET /metrics`: the registry in Prometheus text, version 0.0.4.
+async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
+    let text = state.metrics.render(super::now());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 fn duplicate() -> Response {

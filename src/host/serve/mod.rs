@@ -1,8 +1,8 @@
 //! `waybill serve`: webhooks and operator requests drive fleet actions.
 //!
 //! One process serves `POST /hooks/{name}` (forge-signed pushes),
-//! `POST /jobs` and `GET /jobs[/{id}]` (jobs by hand and their history)
-//! and `GET /healthz`. Handlers only translate HTTP into jobs; a job runs
+//! `POST /jobs` and `GET /jobs[/{id}]` (jobs by hand and their history),
+//! `GET /healthz` and `GET /metrics`. Handlers only translate HTTP into jobs; a job runs
 //! through the same fleet action runner as `waybill update` and
 //! `waybill validate` ([`execute`]), never a second way of selecting or
 //! running. The server is a function of a listener, a checked
@@ -21,6 +21,7 @@ mod health;
 mod history;
 mod http;
 pub mod job;
+mod metrics;
 pub mod payload;
 mod periodic;
 mod ratelimit;
@@ -57,6 +58,7 @@ pub(crate) struct State {
     /// One per hook, in the config's order; `None` without a rate limit.
     pub buckets: Vec<Mutex<Option<ratelimit::Bucket>>>,
     pub scheduler: scheduler::Scheduler,
+    pub metrics: metrics::Metrics,
 }
 
 /// The wall clock, in epoch seconds.
@@ -100,6 +102,7 @@ pub async fn run(
         deliveries,
         buckets,
         scheduler: scheduler::Scheduler::default(),
+        metrics: metrics::Metrics::default(),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     state.scheduler.set_starter(tx);
@@ -150,11 +153,16 @@ pub async fn run(
 fn record_interrupted(state: &State) {
     let now = now();
     for id in state.history.unfinished() {
-        state.history.update(id, |job| {
+        let job = state.history.update(id, |job| {
             job.status = job::Status::Interrupted;
             job.finished = Some(now);
             job.error = Some("the server shut down before the job finished".into());
         });
+        if let Some(job) = job {
+            state
+                .metrics
+                .job(&job.action, job::Status::Interrupted, &job.results, now);
+        }
         tracing::warn!(job = id, "job interrupted by shutdown");
     }
 }
