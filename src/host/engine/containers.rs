@@ -172,20 +172,7 @@ impl Engine {
 
     /// Inspects one container by name or id (prefix).
     pub async fn inspect_container(&self, name: &str) -> Result<ContainerDetails, EngineError> {
-        let c = within(
-            CALL_DEADLINE,
-            &self.name,
-            "inspect",
-            ObjectKind::Container,
-            name,
-            async {
-                self.docker
-                    .inspect_container(name, None::<InspectContainerOptions>)
-                    .await
-                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, name))
-            },
-        )
-        .await?;
+        let c = self.inspect_raw(name).await?;
         let config = c.config.unwrap_or_default();
         let state = c.state.unwrap_or_default();
         let health = health(state.health.and_then(|h| h.status).map(|s| s.to_string()));
@@ -205,6 +192,31 @@ impl Engine {
             created: c.created.map(|d| d.to_string()),
             started_at,
         })
+    }
+}
+
+impl Engine {
+    /// The engine's own inspect answer for one container, within the call
+    /// deadline and with its errors classified: what `inspect_container`,
+    /// `health` and `started_at` each read their part of.
+    pub(super) async fn inspect_raw(
+        &self,
+        name: &str,
+    ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
+        within(
+            CALL_DEADLINE,
+            &self.name,
+            "inspect",
+            ObjectKind::Container,
+            name,
+            async {
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>)
+                    .await
+                    .map_err(|e| classify(e, &self.name, "inspect", ObjectKind::Container, name))
+            },
+        )
+        .await
     }
 }
 

@@ -6,10 +6,9 @@
 //! [`EngineError`] item, so a subscriber knows to reconnect and resubscribe
 //! from the last event time it saw (`since`).
 
-use super::deadline::{within, CALL_DEADLINE};
 use super::error::{classify, EngineError, ObjectKind};
 use super::Engine;
-use bollard::query_parameters::{EventsOptions, InspectContainerOptions};
+use bollard::query_parameters::EventsOptions;
 use futures_util::{Stream, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 
@@ -78,22 +77,7 @@ impl Engine {
     /// When the container last started, epoch seconds; `None` when it has
     /// not, or the engine's time does not parse.
     pub async fn started_at(&self, container: &str) -> Result<Option<i64>, EngineError> {
-        let c = within(
-            CALL_DEADLINE,
-            &self.name,
-            "inspect",
-            ObjectKind::Container,
-            container,
-            async {
-                self.docker
-                    .inspect_container(container, None::<InspectContainerOptions>)
-                    .await
-                    .map_err(|e| {
-                        classify(e, &self.name, "inspect", ObjectKind::Container, container)
-                    })
-            },
-        )
-        .await?;
+        let c = self.inspect_raw(container).await?;
         Ok(c.state
             .and_then(|s| s.started_at)
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())

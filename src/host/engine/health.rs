@@ -3,11 +3,9 @@
 //! its UPDATE; comparing probes by their identity rather than by clock
 //! time keeps a remote engine's clock out of it.
 
-use super::deadline::{within, CALL_DEADLINE};
-use super::error::{classify, EngineError, ObjectKind};
+use super::error::EngineError;
 use super::Engine;
 use super::RunState;
-use bollard::query_parameters::InspectContainerOptions;
 
 /// The health of one container at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,22 +24,7 @@ pub struct Health {
 impl Engine {
     /// The container's run state and HEALTHCHECK facts.
     pub async fn health(&self, container: &str) -> Result<Health, EngineError> {
-        let c = within(
-            CALL_DEADLINE,
-            &self.name,
-            "inspect",
-            ObjectKind::Container,
-            container,
-            async {
-                self.docker
-                    .inspect_container(container, None::<InspectContainerOptions>)
-                    .await
-                    .map_err(|e| {
-                        classify(e, &self.name, "inspect", ObjectKind::Container, container)
-                    })
-            },
-        )
-        .await?;
+        let c = self.inspect_raw(container).await?;
         let state = c.state.unwrap_or_default();
         let run_state = RunState::parse(&state.status.map(|s| s.to_string()).unwrap_or_default());
         let health = state.health.unwrap_or_default();
