@@ -57,6 +57,10 @@ pub struct Selection {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    /// Swarm services by name or glob: their running tasks, on the
+    /// nodes' engines (docs/swarm.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
     /// Only this engine (by its configured name); all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
@@ -68,6 +72,7 @@ pub struct Selection {
 impl Selection {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
+            && self.services.is_empty()
             && self.project.is_none()
             && self.labels.is_empty()
             && self.source.is_none()
