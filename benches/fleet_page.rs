@@ -72,7 +72,12 @@ fn fleet(now: i64) -> FleetView {
                 None => format!("{project}-web-{n}"),
             },
             id: hex(n as u64, 64),
-            image: format!("registry.example.com/acme/{project}:1.{}.{}", n % 7, n % 13),
+            // Half from a registry of their own, half from the default one.
+            image: if n % 2 == 0 {
+                format!("registry.example.com/acme/{project}:1.{}.{}", n % 7, n % 13)
+            } else {
+                format!("acme/{project}:1.{}.{}", n % 7, n % 13)
+            },
             state: if n % 50 == 0 { "exited" } else { "running" }.into(),
             health: match n % 5 {
                 0 => None,
@@ -83,7 +88,7 @@ fn fleet(now: i64) -> FleetView {
             gitref: Some(hex(n as u64 + 1000, 40)),
             commit_url: Some(format!(
                 "https://github.com/acme/{project}/commit/{}",
-                hex(n as u64 + 1000, 40)
+                hex(n as u64 + 1000, 12)
             )),
             git_branch: Some("main".into()),
             build_time: Some(now - 86_400 * (n as i64 % 30) - 3600),

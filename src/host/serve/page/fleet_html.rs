@@ -9,7 +9,7 @@
 
 use super::layout::{age, container_href, document, shown, Viewer};
 use super::query::{Filters, SortKey, StatusFilter};
-use super::view::{ContainerView, EngineView, FleetView, LastResult};
+use super::view::{ContainerView, EngineView, FleetView, LastResult, ResultStatus};
 use maud::{html, Markup};
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ pub struct FleetPage<'a> {
 }
 
 /// Columns of the table, for the group headers' colspan.
-const COLUMNS: u32 = 10;
+const COLUMNS: u32 = 9;
 
 pub fn render(page: &FleetPage<'_>) -> Markup {
     let FleetPage {
@@ -125,7 +125,6 @@ fn header_row(filters: &Filters) -> Markup {
     };
     html! {
         tr {
-            th { span.visually-hidden { "Select" } }
             (th(SortKey::Name, "Container"))
             (th(SortKey::Project, "Project"))
             (th(SortKey::Image, "Image"))
@@ -165,12 +164,16 @@ fn engine_groups(engine: &EngineView, now: i64) -> Markup {
 }
 
 fn row(c: &ContainerView, now: i64) -> Markup {
-    // Lean on purpose: 500 rows must stay under 300 KB (benches/fleet_page.rs).
+    // Lean on purpose: 500 rows must stay under 300 KB
+    // (benches/fleet_page.rs). Containers go by their short id here, as
+    // `docker ps` shows it; the container page has the whole one.
+    let id = short(&c.id);
     html! {
-        tr.container data-engine=(c.engine) data-name=(c.name) data-id=(c.id) {
-            td { input type="checkbox" name="target" value={ (c.engine) "/" (c.id) }; }
+        tr.container data-engine=(c.engine) data-name=(c.name) data-id=(id) {
             td {
-                a.container-link href=(container_href(&c.engine, &c.id)) { (shown(&c.name)) }
+                input type="checkbox" name="target" value={ (c.engine) "/" (id) };
+                " "
+                a.container-link href=(container_href(&c.engine, id)) { (shown(&c.name)) }
                 @if c.state != "running" { " " span.state { (shown(&c.state)) } }
             }
             td.project {
@@ -178,10 +181,10 @@ fn row(c: &ContainerView, now: i64) -> Markup {
                 @else { (shown(c.project.as_deref().unwrap_or("-"))) }
             }
             td { (shown(&c.image)) }
-            td.ref {
+            td {
                 @match (&c.gitref, &c.commit_url) {
-                    (Some(g), Some(url)) => a href=(url) { (shown(short(g))) },
-                    (Some(g), None) => (shown(short(g))),
+                    (Some(g), Some(url)) => a href=(url) { (shown(abbrev(g))) },
+                    (Some(g), None) => (shown(abbrev(g))),
                     _ => "-",
                 }
             }
@@ -193,20 +196,36 @@ fn row(c: &ContainerView, now: i64) -> Markup {
             }
             (result_cell("validate", &c.validate, now))
             (result_cell("monitor", &c.monitor, now))
-            (result_cell("update", &c.update, now))
+            td.update {
+                @match (c.update.job, c.update.status) {
+                    (Some(job), ResultStatus::Failed) => a href={ "/jobs/" (job) } { "failed" },
+                    (_, status) => (status.as_str()),
+                }
+                @if let Some(at) = c.update.at { " " (age(now - at)) }
+                @if let Some(rev) = &c.update.revision { " @" (shown(abbrev(rev))) }
+            }
         }
     }
 }
 
+/// A last result: its status and age; a failure links to its job.
 fn result_cell(class: &str, last: &LastResult, now: i64) -> Markup {
     html! {
         td class=(class) data-status=(last.status.as_str()) {
-            @match last.job {
-                Some(job) => { a href={ "/jobs/" (job) } { (last.status.as_str()) } @if let Some(at) = last.at { " " (age(now - at)) } },
-                None => (last.status.as_str()),
+            @match (last.job, last.status) {
+                (Some(job), ResultStatus::Failed) => a href={ "/jobs/" (job) } { "failed" },
+                _ => (last.status.as_str()),
             }
-            @if let Some(rev) = &last.revision { " @" (shown(rev.get(..7).unwrap_or(rev))) }
+            @if let Some(at) = last.at { " " (age(now - at)) }
         }
+    }
+}
+
+/// A commit as git abbreviates it by default (7 characters).
+fn abbrev(gitref: &str) -> &str {
+    match gitref.char_indices().nth(7) {
+        Some((i, _)) => &gitref[..i],
+        None => gitref,
     }
 }
 
