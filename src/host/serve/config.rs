@@ -54,6 +54,38 @@ pub struct Config {
     pub events: Events,
     /// The `[[schedule]]` entries, in the file's order.
     pub schedules: Vec<Schedule>,
+    /// The `[metrics]` table: what `/metrics` adds to its own series.
+    pub metrics: MetricsConfig,
+}
+
+/// Default time between two refreshes of the containers' METRICS.
+pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(60);
+/// The shortest refresh interval accepted: each refresh execs in every
+/// selected container.
+pub const MIN_METRICS_INTERVAL_SECS: u64 = 5;
+
+/// The `[metrics]` table.
+#[derive(Debug, Clone)]
+pub struct MetricsConfig {
+    /// Merge the containers' own METRICS into `/metrics` (off unless the
+    /// file turns it on).
+    pub containers: bool,
+    /// How often a background task refreshes the merge; a scrape never
+    /// execs.
+    pub interval: Duration,
+    /// Only containers this matches (`match_push` unused); all with
+    /// records when empty.
+    pub select: HookSelect,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> MetricsConfig {
+        MetricsConfig {
+            containers: false,
+            interval: DEFAULT_METRICS_INTERVAL,
+            select: HookSelect::default(),
+        }
+    }
 }
 
 /// Default wait between a container's start and its VALIDATE.
@@ -180,6 +212,19 @@ struct RawConfig {
     events: RawEvents,
     #[serde(default)]
     schedule: Vec<Spanned<RawSchedule>>,
+    #[serde(default)]
+    metrics: RawMetrics,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    #[serde(default)]
+    containers: bool,
+    interval_secs: Option<Spanned<u64>>,
+    project: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -505,6 +550,24 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
             .grace_secs
             .map_or(DEFAULT_GRACE, Duration::from_secs),
     };
+    let metrics = MetricsConfig {
+        containers: raw.metrics.containers,
+        interval: match &raw.metrics.interval_secs {
+            None => DEFAULT_METRICS_INTERVAL,
+            Some(secs) if *secs.get_ref() < MIN_METRICS_INTERVAL_SECS => {
+                return Err(at(
+                    secs.span(),
+                    format!("key `interval_secs`: must be at least {MIN_METRICS_INTERVAL_SECS}"),
+                ))
+            }
+            Some(secs) => Duration::from_secs(*secs.get_ref()),
+        },
+        select: HookSelect {
+            project: raw.metrics.project.clone(),
+            labels: raw.metrics.labels.clone().into_iter().collect(),
+            match_push: false,
+        },
+    };
     let engines = EndpointArgs {
         hosts: raw.engines.hosts.clone(),
         contexts: raw.engines.contexts.clone(),
@@ -532,6 +595,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         hooks,
         events,
         schedules,
+        metrics,
     })
 }
 
@@ -685,6 +749,26 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_table_defaults_off_and_refuses_a_short_interval() {
+        let c = check("").unwrap();
+        assert!(!c.metrics.containers);
+        assert_eq!(c.metrics.interval, DEFAULT_METRICS_INTERVAL);
+        let c = check("[metrics]\ncontainers = true\ninterval_secs = 15\nproject = \"shop\"\n")
+            .unwrap();
+        assert!(c.metrics.containers);
+        assert_eq!(c.metrics.interval, Duration::from_secs(15));
+        assert_eq!(c.metrics.select.project.as_deref(), Some("shop"));
+        let e = check("[metrics]\ncontainers = true\ninterval_secs = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3:") && e.contains("interval_secs"), "{e}");
+        let e = check("[metrics]\ncontainer = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2:") && e.contains("container"), "{e}");
+    }
+
+    #[test]
     fn events_and_schedules_parse_and_bad_ones_are_named() {
         let c = check("[events]\nvalidate_on_start = true\ngrace_secs = 5\n\n[[schedule]]\naction = \"monitor\"\nall = true\ninterval_secs = 60\njitter_secs = 10\n").unwrap();
         assert!(c.events.validate_on_start);
@@ -744,5 +828,22 @@ mod tests {
         assert_eq!(c.listen.map(|a| a.port()), Some(9300));
         assert!(c.events.validate_on_start);
         assert_eq!(c.schedules.len(), 1);
+        assert!(c.metrics.containers);
+        assert_eq!(c.metrics.select.project.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn the_compose_example_file_parses() {
+        let text = include_str!("../../../examples/compose/serve.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("hook_secret");
+        std::fs::write(&secret, "shh\n").unwrap();
+        let text = text.replace("/run/secrets/hook_secret", secret.to_str().unwrap());
+        let c = parse(&dir.path().join("serve.toml"), &text, &env()).unwrap();
+        assert_eq!(c.hooks.len(), 1);
+        assert_eq!(c.hooks[0].secret.text(), "shh");
+        assert_eq!(c.hooks[0].select.project.as_deref(), Some("blocklist"));
+        assert_eq!(c.endpoints.len(), 1);
+        assert!(c.events.validate_on_start);
     }
 }

@@ -243,7 +243,9 @@ async fn hook(
 
 /// `GET /metrics`: the registry in Prometheus text, version 0.0.4.
 async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
-    let text = state.metrics.render(super::now());
+    let now = super::now();
+    let mut text = state.metrics.render(now);
+    text.push_str(&state.container_metrics.render(now));
     (
         [(
             header::CONTENT_TYPE,

@@ -10,9 +10,12 @@
 //!
 //! It subscribes to every engine's container events and validates a
 //! container with records after it starts ([`events`]), and runs the
-//! `[[schedule]]` entries ([`periodic`]); both file ordinary jobs.
+//! `[[schedule]]` entries ([`periodic`]); both file ordinary jobs. With
+//! `[metrics] containers`, a background task merges the containers' own
+//! METRICS for `/metrics` ([`container_metrics`]); that is not a job.
 
 pub mod config;
+mod container_metrics;
 mod dedupe;
 mod events;
 mod execute;
@@ -59,6 +62,8 @@ pub(crate) struct State {
     pub buckets: Vec<Mutex<Option<ratelimit::Bucket>>>,
     pub scheduler: scheduler::Scheduler,
     pub metrics: metrics::Metrics,
+    /// The containers' merged METRICS, when `[metrics] containers`.
+    pub container_metrics: container_metrics::ContainerMetrics,
 }
 
 /// The wall clock, in epoch seconds.
@@ -103,6 +108,7 @@ pub async fn run(
         buckets,
         scheduler: scheduler::Scheduler::default(),
         metrics: metrics::Metrics::default(),
+        container_metrics: container_metrics::ContainerMetrics::default(),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     state.scheduler.set_starter(tx);
@@ -127,6 +133,7 @@ pub async fn run(
             });
             let mut watchers = events::start(&state);
             watchers.extend(periodic::start(&state));
+            watchers.extend(container_metrics::start(&state));
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await
