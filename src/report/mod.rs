@@ -19,7 +19,10 @@ mod runtime;
 
 pub use error::ReportError;
 pub use render::render;
-pub use runtime::{ActionResult, Outcome, Runtime, DEPLOY_VARS};
+pub use runtime::{
+    ActionResult, Outcome, Runtime, DEPLOY_VARS, PUSH_REF_VAR, PUSH_REPOSITORY_VAR,
+    PUSH_REVISION_VAR,
+};
 
 use crate::record::{Method, Record};
 use serde::{Deserialize, Serialize};

@@ -16,10 +16,12 @@ use crate::host::fleet::select::Selector;
 use crate::record::Action;
 use std::sync::Arc;
 
-/// The environment variables an UPDATE started by a push gets.
-pub const ENV_REPOSITORY: &str = "WAYBILL_PUSH_REPOSITORY";
-pub const ENV_REF: &str = "WAYBILL_PUSH_REF";
-pub const ENV_REVISION: &str = "WAYBILL_PUSH_REVISION";
+/// The environment variables an UPDATE started by a push gets, named
+/// once for both programs: `container --update` records them.
+pub use crate::report::{
+    PUSH_REF_VAR as ENV_REF, PUSH_REPOSITORY_VAR as ENV_REPOSITORY,
+    PUSH_REVISION_VAR as ENV_REVISION,
+};
 
 /// Output kept of each stream of each step in the job record.
 const TAIL_BYTES: usize = 4 * 1024;
