@@ -54,6 +54,21 @@ pub struct Config {
     pub events: Events,
     /// The `[[schedule]]` entries, in the file's order.
     pub schedules: Vec<Schedule>,
+    /// The `[page]` table: who may view the fleet page.
+    pub page: PageSettings,
+}
+
+/// The `[page]` table (docs/serve.md, "The fleet page").
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// Viewing without a session (acting always needs one).
+    #[serde(default)]
+    pub public: bool,
+    /// Mark the session cookie `Secure` even without
+    /// `X-Forwarded-Proto: https` (a TLS proxy that does not send it).
+    #[serde(default)]
+    pub secure_cookie: bool,
 }
 
 /// Default wait between a container's start and its VALIDATE.
@@ -180,6 +195,8 @@ struct RawConfig {
     events: RawEvents,
     #[serde(default)]
     schedule: Vec<Spanned<RawSchedule>>,
+    #[serde(default)]
+    page: PageSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -532,6 +549,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         hooks,
         events,
         schedules,
+        page: raw.page,
     })
 }
 
