@@ -753,11 +753,23 @@ fn untrusted_record_text_renders_as_text_and_runs_nothing() {
         page.contains(PAYLOAD),
         "the container page does not show the payload literally:\n{page}"
     );
-    let methods = b.text("table#methods");
-    assert!(
-        methods.contains(PAYLOAD),
-        "the VALIDATE method is not shown literally:\n{methods}"
-    );
+    // The method is shown as a command line, its arguments shell-quoted.
+    let validate = b
+        .find_all("table#methods tr")
+        .into_iter()
+        .map(|row| b.text_of(&row))
+        .find(|text| text.starts_with("VALIDATE"))
+        .unwrap_or_else(|| panic!("no VALIDATE row in table#methods"));
+    for part in [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(2)>",
+        "'",
+    ] {
+        assert!(
+            validate.contains(part),
+            "the VALIDATE method does not show {part:?} literally:\n{validate}"
+        );
+    }
     b.screenshot("container-hostile");
 
     b.click("#validate-this");

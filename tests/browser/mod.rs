@@ -66,6 +66,10 @@ pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 /// The session's page-load timeout: a page that never finishes loading
 /// fails the navigation instead of hanging it.
 pub const PAGE_LOAD: Duration = Duration::from_secs(30);
+/// The window's size: wide enough for the fleet table.
+pub const WINDOW: (u32, u32) = (1280, 900);
+/// The tallest a screenshot gets.
+pub const SHOT_MAX_HEIGHT: u32 = 4000;
 /// How long [`Browser::wait_for`] waits unless told otherwise.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -351,7 +355,7 @@ pub fn capabilities(browser: &Path, profile: &Path, js: Js) -> serde_json::Map<S
                 "--disable-sync",
                 "--no-first-run",
                 "--no-default-browser-check",
-                "--window-size=1280,900",
+                format!("--window-size={},{}", WINDOW.0, WINDOW.1),
                 format!("--user-data-dir={}", profile.display()),
             ],
             "prefs": prefs,
@@ -678,11 +682,28 @@ impl Browser {
         }
     }
 
-    /// Saves a PNG of the page as it is now to
+    /// Saves a PNG of the whole page as it is now (the window grown to
+    /// the page's height for the shot, up to [`SHOT_MAX_HEIGHT`]) to
     /// `TARGET/screenshots/TEST-NAME.png` and returns its path.
     #[track_caller]
     pub fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.block("take a screenshot", self.client().screenshot());
+        let html = self.find("html");
+        let (_, _, _, height) = self.block("measure the page", html.rectangle());
+        let tall = (height.ceil() as u32 + 120).clamp(WINDOW.1, SHOT_MAX_HEIGHT);
+        if tall > WINDOW.1 {
+            self.block(
+                "grow the window",
+                self.client().set_window_size(WINDOW.0, tall),
+            );
+        }
+        let png = self.try_block(self.client().screenshot());
+        if tall > WINDOW.1 {
+            self.block(
+                "restore the window",
+                self.client().set_window_size(WINDOW.0, WINDOW.1),
+            );
+        }
+        let png = png.unwrap_or_else(|e| panic!("{}: failed to take a screenshot: {e}", self.test));
         let path = screenshot_dir().join(format!("{}-{}.png", slug(&self.test), slug(name)));
         std::fs::create_dir_all(screenshot_dir()).expect("create the screenshot directory");
         std::fs::write(&path, png)
