@@ -673,7 +673,11 @@ fn without_the_operator_token_nothing_runs() {
         "Content-Type",
         "application/x-www-form-urlencoded".to_string(),
     );
-    let r = server.post("/actions", &[urlencoded.clone()], form.as_bytes());
+    let r = server.post(
+        "/actions",
+        std::slice::from_ref(&urlencoded),
+        form.as_bytes(),
+    );
     assert!(matches!(r.status, 401 | 303), "{r:?}");
     let r = server.post(
         "/actions",
