@@ -868,3 +868,50 @@ fn without_javascript_login_filters_and_an_action_work_by_form_posts() {
     );
     b.screenshot("job-nojs");
 }
+
+#[test]
+fn a_public_fleet_page_still_refuses_actions_without_the_token() {
+    let test = "a_public_fleet_page_still_refuses_actions_without_the_token";
+    let Some(fleet) = fleet(test) else { return };
+    let _turn = turn();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(fleet, dir.path(), "[page]\npublic = true\n");
+    let Some(b) = browser_or_skip(test, Js::On) else {
+        return;
+    };
+    // Viewing needs no session here: the fleet page itself, not login.
+    b.goto(&format!("{}/", base(&server)));
+    b.wait_for_element("table#fleet");
+    assert_eq!(b.path(), "/");
+    assert_eq!(row_engine(&b, &fleet.shop_bed).as_deref(), Some("bed"));
+    let cookies = b.block("read cookies", b.client().get_all_cookies());
+    assert!(
+        cookies.iter().all(|c| c.name() != "waybill_session"),
+        "{cookies:?}"
+    );
+    b.screenshot("fleet-public");
+    let jobs_before = job_count(&server);
+    let checkbox = b.find(&format!(
+        "#fleet tr.container[data-name=\"{}\"] input[name=target]",
+        fleet.shop_bed
+    ));
+    b.click_element(&checkbox);
+    b.click("#act button.act-validate");
+    b.wait_for("the refusal", WAIT, |b| {
+        let path = b.path();
+        assert!(
+            !path.starts_with("/jobs/"),
+            "the action ran without a session: {path}"
+        );
+        if path.starts_with("/login") || path == "/actions" {
+            Ok(())
+        } else {
+            Err(path)
+        }
+    });
+    assert_eq!(
+        job_count(&server),
+        jobs_before,
+        "a job was created without the token"
+    );
+}
