@@ -142,6 +142,12 @@ fn a_test_binary_that_exits_mid_test_leaves_no_browser_behind() {
         .find_map(|l| l.split("driver group: ").nth(1))
         .and_then(|g| g.trim().parse().ok())
         .unwrap_or_else(|| panic!("the probe printed no group:\n{stdout}\n{stderr}"));
+    let dir = stdout
+        .lines()
+        .find_map(|l| l.split("browser dir: ").nth(1))
+        .map(|d| std::path::PathBuf::from(d.trim()))
+        .unwrap_or_else(|| panic!("the probe printed no directory:\n{stdout}\n{stderr}"));
+    assert!(!dir.exists(), "the probe left {}", dir.display());
     docker::wait_until(
         "the probe's browser to be gone",
         Duration::from_secs(10),
@@ -194,6 +200,7 @@ fn probe_exit_with_a_browser_open() {
     };
     b.goto("data:text/html,<p>hello</p>");
     println!("driver group: {}", b.process_group());
+    println!("browser dir: {}", b.dir().display());
     // What the Docker harness's deadline does to a hung test.
     std::process::exit(101);
 }

@@ -21,7 +21,8 @@
 //!   that group too), with its own profile and temporary directory. The
 //!   whole group is killed when the `Browser` drops, also on a test's
 //!   panic, and by an `atexit` hook when the test binary exits (the
-//!   Docker harness's deadline exits a hung binary, which runs it).
+//!   Docker harness's deadline exits a hung binary, which runs it),
+//!   which also removes the browser's directory.
 //! - **Deadlines.** The driver must answer `/status` within
 //!   [`STARTUP_DEADLINE`]; every WebDriver command is bounded by
 //!   [`COMMAND_DEADLINE`] (and the session's own page-load and script
@@ -134,9 +135,10 @@ pub fn browser_or_skip(test: &str, js: Js) -> Option<Browser> {
     Some(Browser::start(test, &driver, &browser, js))
 }
 
-/// The process groups of running drivers, for the exit hook.
-fn groups() -> &'static Mutex<Vec<i32>> {
-    static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+/// The process groups of running drivers and their directories, for
+/// the exit hook.
+fn groups() -> &'static Mutex<Vec<(i32, PathBuf)>> {
+    static GROUPS: Mutex<Vec<(i32, PathBuf)>> = Mutex::new(Vec::new());
     &GROUPS
 }
 
@@ -156,8 +158,9 @@ fn ensure_exit_hook() {
 
 extern "C" fn kill_drivers_at_exit() {
     let groups = std::mem::take(&mut *groups().lock().unwrap_or_else(|p| p.into_inner()));
-    for group in groups {
+    for (group, dir) in groups {
         kill_group(group);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -187,7 +190,7 @@ impl Driver {
         groups()
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|g| *g != group);
+            .retain(|(g, _)| *g != group);
     }
 }
 
@@ -223,7 +226,7 @@ fn start_driver(driver: &Path, tmp: &Path) -> Driver {
         groups()
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(child.id() as i32);
+            .push((child.id() as i32, tmp.to_path_buf()));
         let log = Arc::new(Mutex::new(String::new()));
         for pipe in [
             child
@@ -423,6 +426,11 @@ impl Browser {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The browser's directory: profile, driver log, temporary files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// The process group of the driver (and its Chromium).
