@@ -7,6 +7,12 @@
 //! in the environment (`WAYBILL_PUSH_REPOSITORY`, `WAYBILL_PUSH_REF`,
 //! `WAYBILL_PUSH_REVISION`); VALIDATE gets none of them. They are exec
 //! environment data, never part of a command line or a shell.
+//!
+//! While it runs, every output line, step and batch also goes to the
+//! job's bounded live buffer ([`super::live`]), which the job page
+//! follows over server-sent events; the buffer is closed before the
+//! final record is filed, so a follower that sees the job final has
+//! seen every line.
 
 use super::job::{EngineFailure, Job, Selection, Status, StepRecord};
 use super::live::JobLive;

@@ -146,7 +146,53 @@ pub fn container_href(engine: &str, id: &str) -> String {
     format!("/containers/{}/{}", segment(engine), segment(id))
 }
 
+/// What a path segment may not hold as it is: controls, space, the
+/// delimiters of a URL (`/`, `?`, `#`, `%`) and what HTML or a browser
+/// would change. `default`, `node-1` or `10.0.0.1:2375` stay readable.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'[')
+    .add(b']');
+
 /// `text` as one percent-encoded path segment.
 pub fn segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_engine_name_is_one_path_segment_and_stays_readable() {
+        assert_eq!(container_href("default", "abc"), "/containers/default/abc");
+        assert_eq!(
+            container_href("unix:///var/run/docker.sock", "abc"),
+            "/containers/unix:%2F%2F%2Fvar%2Frun%2Fdocker.sock/abc"
+        );
+        assert_eq!(
+            container_href("tcp://10.0.0.1:2375", "a b"),
+            "/containers/tcp:%2F%2F10.0.0.1:2375/a%20b"
+        );
+    }
+
+    #[test]
+    fn ages_are_shown_in_their_largest_whole_unit() {
+        assert_eq!(age(-5), "0s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(age(5 * 86400), "5d");
+    }
 }
