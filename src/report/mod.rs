@@ -9,15 +9,23 @@
 //! I/O: gathering, state files and the `container:` message prefix stay
 //! on the container side.
 //!
+//! On the host, [`render_html`] shows the same report as HTML for the
+//! fleet page of `waybill serve`.
+//!
 //! The JSON shape is documented in docs/metadata.md; change both together
 //! and bump [`REPORT_VERSION`] when the change is incompatible.
 
 mod build;
 mod error;
+/// The HTML form, for `waybill serve`'s container page (host only).
+#[cfg(feature = "host")]
+mod html;
 mod render;
 mod runtime;
 
 pub use error::ReportError;
+#[cfg(feature = "host")]
+pub use html::{render_html, shown_lines, time_text};
 pub use render::render;
 pub use runtime::{
     ActionResult, Outcome, Runtime, DEPLOY_VARS, PUSH_REF_VAR, PUSH_REPOSITORY_VAR,

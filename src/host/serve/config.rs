@@ -56,6 +56,21 @@ pub struct Config {
     pub schedules: Vec<Schedule>,
     /// The `[metrics]` table: what `/metrics` adds to its own series.
     pub metrics: MetricsConfig,
+    /// The `[page]` table: who may view the fleet page.
+    pub page: PageSettings,
+}
+
+/// The `[page]` table (docs/serve.md, "The fleet page").
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// Viewing without a session (acting always needs one).
+    #[serde(default)]
+    pub public: bool,
+    /// Mark the session cookie `Secure` even without
+    /// `X-Forwarded-Proto: https` (a TLS proxy that does not send it).
+    #[serde(default)]
+    pub secure_cookie: bool,
 }
 
 /// Default time between two refreshes of the containers' METRICS.
@@ -214,6 +229,8 @@ struct RawConfig {
     schedule: Vec<Spanned<RawSchedule>>,
     #[serde(default)]
     metrics: RawMetrics,
+    #[serde(default)]
+    page: PageSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -596,6 +613,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         events,
         schedules,
         metrics,
+        page: raw.page,
     })
 }
 

@@ -228,6 +228,7 @@ async fn validate_after_start(
             engine: Some(name.clone()),
             ..Selection::default()
         },
+        batch: None,
     };
     match state.scheduler.submit(&state, request) {
         Ok(job) => tracing::info!(

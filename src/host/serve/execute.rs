@@ -7,10 +7,18 @@
 //! in the environment (`WAYBILL_PUSH_REPOSITORY`, `WAYBILL_PUSH_REF`,
 //! `WAYBILL_PUSH_REVISION`); VALIDATE gets none of them. They are exec
 //! environment data, never part of a command line or a shell.
+//!
+//! While it runs, every output line, step and batch also goes to the
+//! job's bounded live buffer ([`super::live`]), which the job page
+//! follows over server-sent events; the buffer is closed before the
+//! final record is filed, so a follower that sees the job final has
+//! seen every line.
 
 use super::job::{EngineFailure, Job, Selection, Status, StepRecord};
+use super::live::JobLive;
 use super::State;
-use crate::host::actions::{self, Plan, RunOptions, Silent};
+use crate::host::actions::{self, Observer, Plan, RunOptions, StepKind, StepResult, Target};
+use crate::host::engine::StreamKind;
 use crate::host::fleet::connect_all;
 use crate::host::fleet::select::Selector;
 use crate::record::Action;
@@ -92,7 +100,7 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
         options: options(state, &job),
         engine_errors: selection.engine_errors,
     };
-    let report = actions::run(plan, &Silent).await;
+    let report = actions::run(plan, &LiveOutput(state.live.job(id))).await;
     let results: Vec<StepRecord> = report
         .results
         .iter()
@@ -131,6 +139,7 @@ fn finish(
 ) {
     let finished = super::now();
     let steps = results.len();
+    state.live.job(id).finish();
     let job = state.history.update(id, |job| {
         job.status = status;
         job.finished = Some(finished);
@@ -170,6 +179,8 @@ fn options(state: &State, job: &Job) -> RunOptions {
     if let Some(hook) = hook {
         options.batch = hook.batch;
         options.validate_after_update = hook.validate;
+    } else {
+        options.batch = job.batch;
     }
     let t = &job.trigger;
     if let (Some(repository), Some(git_ref), Some(revision)) =
@@ -188,4 +199,45 @@ fn options(state: &State, job: &Job) -> RunOptions {
 fn tail(bytes: &[u8]) -> String {
     let start = bytes.len().saturating_sub(TAIL_BYTES);
     String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
+
+/// The job page's live view of a run: every output line, each step's
+/// start and end and each batch, into the job's bounded live buffer
+/// ([`super::live`]). Text stays raw here; the page escapes it.
+struct LiveOutput(Arc<JobLive>);
+
+impl Observer for LiveOutput {
+    fn started(&self, target: &Target, step: StepKind) {
+        let line = format!("==> {step} on {}/{}", target.engine.name, target.container);
+        self.0.push(line.as_bytes());
+    }
+
+    fn line(&self, target: &Target, stream: StreamKind, line: &[u8]) {
+        let mut text = target.container.as_bytes().to_vec();
+        text.extend_from_slice(match stream {
+            StreamKind::Stderr => b" ! ",
+            _ => b" | ",
+        });
+        text.extend_from_slice(line);
+        self.0.push(&text);
+    }
+
+    fn finished(&self, result: &StepResult) {
+        let mut line = format!(
+            "<== {} on {}/{}: {}",
+            result.step, result.engine, result.container, result.outcome
+        );
+        if let Some(code) = result.exit_code {
+            line.push_str(&format!(" (exit {code})"));
+        }
+        if let Some(reason) = &result.reason {
+            line.push_str(&format!(": {reason}"));
+        }
+        self.0.push(line.as_bytes());
+    }
+
+    fn batch(&self, number: usize, count: usize, size: usize) {
+        let line = format!("=== batch {number} of {count}: {size} containers");
+        self.0.push(line.as_bytes());
+    }
 }

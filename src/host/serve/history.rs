@@ -85,7 +85,14 @@ impl History {
     }
 
     /// Files a new queued job and returns it.
-    pub fn create(&self, action: &str, trigger: Trigger, selection: Selection, now: i64) -> Job {
+    pub fn create(
+        &self,
+        action: &str,
+        trigger: Trigger,
+        selection: Selection,
+        batch: Option<usize>,
+        now: i64,
+    ) -> Job {
         let mut inner = self.lock();
         let job = Job {
             id: inner.next_id,
@@ -99,6 +106,7 @@ impl History {
             results: Vec::new(),
             engine_errors: Vec::new(),
             error: None,
+            batch,
         };
         inner.next_id += 1;
         inner.store(job.clone());
@@ -136,6 +144,17 @@ impl History {
             None
         };
         (jobs, next)
+    }
+
+    /// Calls `visit` on each job, newest first, until it returns false;
+    /// nothing is copied (the fleet page reads every job's results).
+    pub fn visit(&self, mut visit: impl FnMut(&Job) -> bool) {
+        let inner = self.lock();
+        for job in inner.jobs.values().rev() {
+            if !visit(job) {
+                break;
+            }
+        }
     }
 
     /// Jobs not yet finished.
@@ -253,7 +272,7 @@ mod tests {
     fn pages_go_newest_first() {
         let h = History::open(None, 10, 0).unwrap();
         for _ in 0..5 {
-            h.create("validate", trigger(), Selection::default(), 0);
+            h.create("validate", trigger(), Selection::default(), None, 0);
         }
         let (page, next) = h.page(None, 2);
         assert_eq!(page.iter().map(|j| j.id).collect::<Vec<_>>(), [5, 4]);
@@ -267,9 +286,9 @@ mod tests {
     fn reload_keeps_ids_marks_unfinished_interrupted_and_skips_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let h = History::open(Some(dir.path()), 10, 0).unwrap();
-        let a = h.create("update", trigger(), Selection::default(), 1);
+        let a = h.create("update", trigger(), Selection::default(), None, 1);
         h.update(a.id, |j| j.status = Status::Done);
-        let b = h.create("update", trigger(), Selection::default(), 2);
+        let b = h.create("update", trigger(), Selection::default(), None, 2);
         h.update(b.id, |j| j.status = Status::Running);
         drop(h);
         let mut f = OpenOptions::new()
@@ -280,14 +299,18 @@ mod tests {
         let h = History::open(Some(dir.path()), 10, 9).unwrap();
         assert_eq!(h.get(a.id).unwrap().status, Status::Done);
         assert_eq!(h.get(b.id).unwrap().status, Status::Interrupted);
-        assert_eq!(h.create("update", trigger(), Selection::default(), 3).id, 3);
+        assert_eq!(
+            h.create("update", trigger(), Selection::default(), None, 3)
+                .id,
+            3
+        );
     }
 
     #[test]
     fn finished_jobs_beyond_capacity_are_forgotten() {
         let h = History::open(None, 2, 0).unwrap();
         for _ in 0..3 {
-            let j = h.create("validate", trigger(), Selection::default(), 0);
+            let j = h.create("validate", trigger(), Selection::default(), None, 0);
             h.update(j.id, |j| j.status = Status::Done);
         }
         assert!(h.get(1).is_none() && h.get(3).is_some());

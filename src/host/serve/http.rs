@@ -8,6 +8,7 @@
 //! signature or the body.
 
 use super::config::Hook;
+use super::delivery_log::{Delivery, DeliveryLog};
 use super::forge::{self, ForgeKind};
 use super::job::{Selection, Trigger};
 use super::metrics::{Metrics, Reject};
@@ -18,7 +19,7 @@ use super::State;
 use crate::safe_text::escape;
 use axum::body::Body;
 use axum::extract::{Path, Query, State as Shared};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -40,6 +41,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/jobs/{id}", get(get_job))
         .route("/healthz", get(super::health::healthz))
         .route("/metrics", get(metrics))
+        .merge(super::page::routes())
         .with_state(state)
 }
 
@@ -50,7 +52,11 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// Reads the body, refusing it with 413 as soon as it passes `limit`:
 /// a declared length is checked before reading, and a chunked body is
 /// counted as it streams, so an oversized one is never buffered whole.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, Response> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Vec<u8>, Response> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -94,6 +100,11 @@ struct Logged<'a> {
     forge: &'static str,
     delivery: Option<&'a str>,
     metrics: &'a Metrics,
+    /// Where the hooks page's recent deliveries are kept, and this
+    /// hook's place there (none for a hook that is not configured).
+    recent: Option<(&'a DeliveryLog, usize)>,
+    repository: Option<String>,
+    git_ref: Option<String>,
 }
 
 impl Logged<'_> {
@@ -112,6 +123,20 @@ impl Logged<'_> {
             outcome = %escape(outcome),
             "webhook"
         );
+        if let Some((log, index)) = self.recent {
+            log.record(
+                index,
+                Delivery {
+                    at: super::now(),
+                    forge: self.forge.to_owned(),
+                    delivery: self.delivery.map(str::to_owned),
+                    repository: self.repository.clone(),
+                    git_ref: self.git_ref.clone(),
+                    status: status.as_u16(),
+                    outcome: outcome.to_owned(),
+                },
+            );
+        }
     }
 }
 
@@ -134,6 +159,9 @@ async fn hook(
             forge: "none",
             delivery: None,
             metrics: &state.metrics,
+            recent: None,
+            repository: None,
+            git_ref: None,
         };
         log.refused(StatusCode::NOT_FOUND, "no such hook", Reject::UnknownHook);
         return error(StatusCode::NOT_FOUND, "no such hook");
@@ -144,11 +172,14 @@ async fn hook(
     };
     let delivery = forge::delivery_id(detected, &headers);
     state.metrics.received(detected.as_str());
-    let log = Logged {
+    let mut log = Logged {
         hook: &hook.name,
         forge: detected.as_str(),
         delivery: delivery.as_deref(),
         metrics: &state.metrics,
+        recent: Some((&state.recent_deliveries, index)),
+        repository: None,
+        git_ref: None,
     };
     let body = match read_body(&headers, body, state.config.body_limit).await {
         Ok(body) => body,
@@ -219,6 +250,8 @@ async fn hook(
         }
         Event::Push(push) => push,
     };
+    log.repository = Some(push.repository().to_owned());
+    log.git_ref = Some(push.git_ref.clone());
     let request = push_request(hook, detected, delivery.clone(), &push);
     match state.scheduler.submit(&state, request) {
         Ok(submitted) => {
@@ -314,23 +347,52 @@ fn push_request(
             coalesced: 0,
         },
         selection,
+        batch: None,
     }
 }
 
 #[derive(serde::Deserialize)]
-struct PageQuery {
-    before: Option<u64>,
-    limit: Option<usize>,
+pub(crate) struct PageQuery {
+    pub before: Option<u64>,
+    pub limit: Option<usize>,
 }
 
-async fn list_jobs(Shared(state): Shared<Arc<State>>, Query(q): Query<PageQuery>) -> Response {
+/// Whether the client is a browser asking for a page: its `Accept`
+/// names `text/html`. API clients (no such `Accept`) get the JSON,
+/// unchanged.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
+async fn list_jobs(
+    Shared(state): Shared<Arc<State>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let limit = q.limit.unwrap_or(20).clamp(1, MAX_PAGE);
+    if wants_html(&headers) {
+        return super::page::jobs_page(&state, &headers, &uri, q.before, limit);
+    }
     let (jobs, next) = state.history.page(q.before, limit);
     Json(json!({ "jobs": jobs, "next_before": next })).into_response()
 }
 
-async fn get_job(Shared(state): Shared<Arc<State>>, Path(id): Path<String>) -> Response {
-    match id.parse::<u64>().ok().and_then(|id| state.history.get(id)) {
+async fn get_job(
+    Shared(state): Shared<Arc<State>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let job = id.parse::<u64>().ok().and_then(|id| state.history.get(id));
+    if wants_html(&headers) {
+        return super::page::job_page(&state, &headers, &uri, job);
+    }
+    match job {
         Some(job) => Json(job).into_response(),
         None => error(StatusCode::NOT_FOUND, "no such job"),
     }
@@ -343,6 +405,73 @@ struct JobRequest {
     action: String,
     #[serde(default)]
     selection: Selection,
+    /// Containers at a time (a rolling run); all at once when absent.
+    #[serde(default)]
+    batch: Option<usize>,
+}
+
+/// Why an operator's job was not filed: the status and the message.
+pub(crate) struct NotFiled {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// Files an operator's job: the one path `POST /jobs` and the fleet
+/// page's `POST /actions` share (the caller has checked who asks).
+pub(crate) fn submit_operator_job(
+    state: &Arc<State>,
+    action: &str,
+    selection: Selection,
+    batch: Option<usize>,
+) -> Result<u64, NotFiled> {
+    let refuse = |status, message: &str| NotFiled {
+        status,
+        message: message.to_owned(),
+    };
+    let action: &'static str = match action {
+        "update" => "update",
+        "validate" => "validate",
+        "monitor" => "monitor",
+        _ => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "`action` must be one of update, validate, monitor",
+            ))
+        }
+    };
+    if selection.is_empty() != selection.all {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "`selection` must name containers or filters, or be {\"all\": true} alone",
+        ));
+    }
+    if batch == Some(0) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "`batch` must be at least 1",
+        ));
+    }
+    let lane = format!("operator\0{}", super::unique_number());
+    let submitted = state.scheduler.submit(
+        state,
+        Request {
+            lane,
+            action,
+            trigger: Trigger {
+                kind: "operator".into(),
+                ..Trigger::default()
+            },
+            selection,
+            batch,
+        },
+    );
+    match submitted {
+        Ok(s) => {
+            tracing::info!(status = 202, job = s.id, action, "operator job");
+            Ok(s.id)
+        }
+        Err(refused) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, refused.as_str())),
+    }
 }
 
 async fn post_job(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Body) -> Response {
@@ -371,42 +500,8 @@ async fn post_job(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: B
             )
         }
     };
-    let action: &'static str = match request.action.as_str() {
-        "update" => "update",
-        "validate" => "validate",
-        "monitor" => "monitor",
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "`action` must be one of update, validate, monitor",
-            )
-        }
-    };
-    let selection = request.selection;
-    if selection.is_empty() != selection.all {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "`selection` must name containers or filters, or be {\"all\": true} alone",
-        );
-    }
-    let lane = format!("operator\0{}", super::unique_number());
-    let submitted = state.scheduler.submit(
-        &state,
-        Request {
-            lane,
-            action,
-            trigger: Trigger {
-                kind: "operator".into(),
-                ..Trigger::default()
-            },
-            selection,
-        },
-    );
-    match submitted {
-        Ok(s) => {
-            tracing::info!(status = 202, job = s.id, action, "operator job");
-            accepted(s.id, false)
-        }
-        Err(refused) => error(StatusCode::SERVICE_UNAVAILABLE, refused.as_str()),
+    match submit_operator_job(&state, &request.action, request.selection, request.batch) {
+        Ok(id) => accepted(id, false),
+        Err(not) => error(not.status, not.message),
     }
 }

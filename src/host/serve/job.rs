@@ -121,4 +121,8 @@ pub struct Job {
     pub engine_errors: Vec<EngineFailure>,
     /// Why the job failed as a whole (no runner result), or was cut.
     pub error: Option<String>,
+    /// Containers acted on at a time (a rolling run) for a job by hand;
+    /// a hook's jobs take the hook's `batch`. Absent: all at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<usize>,
 }

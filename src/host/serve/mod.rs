@@ -2,7 +2,8 @@
 //!
 //! One process serves `POST /hooks/{name}` (forge-signed pushes),
 //! `POST /jobs` and `GET /jobs[/{id}]` (jobs by hand and their history),
-//! `GET /healthz` and `GET /metrics`. Handlers only translate HTTP into jobs; a job runs
+//! `GET /healthz`, `GET /metrics`, and the fleet page for people
+//! ([`page`]: `/`, containers, jobs, hooks, acting with a session). Handlers only translate HTTP into jobs; a job runs
 //! through the same fleet action runner as `waybill update` and
 //! `waybill validate` ([`execute`]), never a second way of selecting or
 //! running. The server is a function of a listener, a checked
@@ -17,6 +18,7 @@
 pub mod config;
 mod container_metrics;
 mod dedupe;
+mod delivery_log;
 mod events;
 mod execute;
 pub mod forge;
@@ -24,7 +26,9 @@ mod health;
 mod history;
 mod http;
 pub mod job;
+mod live;
 mod metrics;
+pub mod page;
 pub mod payload;
 mod periodic;
 mod ratelimit;
@@ -64,6 +68,12 @@ pub(crate) struct State {
     pub metrics: metrics::Metrics,
     /// The containers' merged METRICS, when `[metrics] containers`.
     pub container_metrics: container_metrics::ContainerMetrics,
+    /// Running jobs' output as it arrives, for the job page.
+    pub live: live::Live,
+    /// Each hook's recent deliveries, for the hooks page.
+    pub recent_deliveries: delivery_log::DeliveryLog,
+    /// The fleet page's sessions and fleet listing.
+    pub page: page::PageState,
 }
 
 /// The wall clock, in epoch seconds.
@@ -101,6 +111,7 @@ pub async fn run(
         .map(|h| Mutex::new(h.rate_limit.map(|l| ratelimit::Bucket::new(l, start))))
         .collect();
     let grace = config.shutdown_grace;
+    let hook_count = config.hooks.len();
     let state = Arc::new(State {
         config,
         history,
@@ -109,6 +120,9 @@ pub async fn run(
         scheduler: scheduler::Scheduler::default(),
         metrics: metrics::Metrics::default(),
         container_metrics: container_metrics::ContainerMetrics::default(),
+        live: live::Live::default(),
+        recent_deliveries: delivery_log::DeliveryLog::new(hook_count),
+        page: page::PageState::default(),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     state.scheduler.set_starter(tx);

@@ -39,6 +39,7 @@ async fn run(state: Arc<State>, index: usize) {
                 all: schedule.all,
                 ..Selection::default()
             },
+            batch: None,
         };
         match state.scheduler.submit(&state, request) {
             Ok(job) => tracing::info!(schedule = index, job = job.id, "scheduled run filed"),

@@ -67,6 +67,8 @@ pub struct Request {
     pub action: &'static str,
     pub trigger: Trigger,
     pub selection: super::job::Selection,
+    /// A job by hand: containers at a time (see [`super::job::Job::batch`]).
+    pub batch: Option<usize>,
 }
 
 impl Scheduler {
@@ -85,6 +87,7 @@ impl Scheduler {
                 request.action,
                 request.trigger,
                 request.selection,
+                request.batch,
                 super::now(),
             );
             lane.running = Some(job.id);
@@ -118,6 +121,7 @@ impl Scheduler {
             request.action,
             request.trigger,
             request.selection,
+            request.batch,
             super::now(),
         );
         lane.pending = Some(job.id);

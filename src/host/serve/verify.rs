@@ -146,6 +146,13 @@ pub fn token_eq(secret: &Secret, sent: &str) -> Result<(), Refused> {
     }
 }
 
+/// Whether two values are equal, compared in constant time after
+/// hashing (so the length does not show either): session ids and CSRF
+/// tokens of the fleet page.
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    bool::from(Sha256::digest(a).ct_eq(&Sha256::digest(b)))
+}
+
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 || text.len() > 256 {
         return None;
