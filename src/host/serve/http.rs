@@ -292,6 +292,7 @@ fn push_request(
     let mut selection = Selection {
         project: hook.select.project.clone(),
         labels: hook.select.labels.clone(),
+        services: hook.select.services.clone(),
         ..Selection::default()
     };
     if hook.select.match_push {
@@ -309,7 +310,7 @@ fn push_request(
             repository: Some(push.repository().to_owned()),
             git_ref: Some(push.git_ref.clone()),
             revision: Some(push.revision.clone()),
-            coalesced: 0,
+            ..Trigger::default()
         },
         selection,
     }
@@ -385,6 +386,12 @@ async fn post_job(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: B
         return error(
             StatusCode::BAD_REQUEST,
             "`selection` must name containers or filters, or be {\"all\": true} alone",
+        );
+    }
+    if !selection.services.is_empty() && !selection.names.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`selection` names either containers (`names`) or Swarm services (`services`), not both",
         );
     }
     let lane = format!("operator\0{}", super::unique_number());
