@@ -7,7 +7,7 @@
 //! Which engines the `[engines]` table names is resolved by
 //! [`crate::host::endpoint`], exactly as for the command-line flags.
 
-use crate::host::endpoint::{self, Endpoint, EndpointArgs, EndpointError};
+use crate::host::endpoint::{self, Endpoint, EndpointArgs, EndpointError, SwarmSettings};
 use crate::host::env::Env;
 use crate::host::toml_place::{key_at, place, Place};
 use serde::Deserialize;
@@ -48,6 +48,9 @@ pub struct Config {
     pub engines: EndpointArgs,
     /// The engines it names, resolved as for every other command.
     pub endpoints: Vec<Endpoint>,
+    /// How Swarm nodes map to engines (the hosts file's `swarm_node`
+    /// entries and `[swarm] node_host`), for jobs naming services.
+    pub swarm: SwarmSettings,
     pub operator_token: Option<Secret>,
     pub hooks: Vec<Hook>,
     /// The `[events]` table: what engine events start.
@@ -165,6 +168,10 @@ pub struct Hook {
 pub struct HookSelect {
     pub project: Option<String>,
     pub labels: Vec<(String, String)>,
+    /// `service = ["web", "api*"]`: Swarm services (names, id prefixes or
+    /// globs) whose running tasks are the targets, through the managers
+    /// among the engines (docs/swarm.md).
+    pub services: Vec<String>,
     /// Match the push's repository URL and branch against the records'
     /// `source_url` and `git_branch`.
     pub match_push: bool,
@@ -260,6 +267,7 @@ struct RawEvents {
 struct RawSchedule {
     action: Spanned<String>,
     project: Option<String>,
+    service: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -297,6 +305,7 @@ struct RawHook {
     secret_env: Option<Spanned<String>>,
     signature_header: Option<Spanned<String>>,
     project: Option<String>,
+    service: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -469,13 +478,18 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         let select = HookSelect {
             project: h.project.clone(),
             labels: h.labels.clone().into_iter().collect(),
+            services: services(h.service.as_ref(), &at)?,
             match_push: h.match_push,
         };
-        if select.project.is_none() && select.labels.is_empty() && !select.match_push {
+        if select.project.is_none()
+            && select.labels.is_empty()
+            && select.services.is_empty()
+            && !select.match_push
+        {
             return Err(at(
                 spanned.span(),
                 format!(
-                    "hook `{name}` selects nothing: give `project`, `labels` or `match_push = true`"
+                    "hook `{name}` selects nothing: give `project`, `labels`, `service` or `match_push = true`"
                 ),
             ));
         }
@@ -532,13 +546,16 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         let select = HookSelect {
             project: r.project.clone(),
             labels: r.labels.clone().into_iter().collect(),
+            services: services(r.service.as_ref(), &at)?,
             match_push: false,
         };
-        let narrowed = select.project.is_some() || !select.labels.is_empty();
+        let narrowed =
+            select.project.is_some() || !select.labels.is_empty() || !select.services.is_empty();
         if narrowed == r.all {
             return Err(at(
                 spanned.span(),
-                "a schedule gives either `project` and/or `labels`, or `all = true`".into(),
+                "a schedule gives either `project`, `labels` and/or `service`, or `all = true`"
+                    .into(),
             ));
         }
         if *r.interval_secs.get_ref() == 0 {
@@ -560,6 +577,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         select: HookSelect {
             project: raw.events.project.clone(),
             labels: raw.events.labels.clone().into_iter().collect(),
+            services: Vec::new(),
             match_push: false,
         },
         grace: raw
@@ -596,9 +614,14 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         path: path.to_path_buf(),
         source,
     })?;
+    let swarm = endpoint::swarm_settings(&engines, env).map_err(|source| ConfigError::Engines {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(Config {
         path: path.to_path_buf(),
         endpoints,
+        swarm,
         listen,
         state_dir: raw.state_dir.as_ref().map(|p| base.join(p)),
         body_limit,
@@ -665,6 +688,37 @@ fn secret_from(
         return Err(at(text.1, format!("key `{}`: the secret is empty", text.2)));
     }
     Ok(Secret::new(value.to_owned()))
+}
+
+/// A `service` list: each entry a non-empty service name, id prefix or
+/// glob, the list itself not empty.
+fn services(
+    given: Option<&Spanned<Vec<String>>>,
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    if given.get_ref().is_empty() {
+        return Err(at(
+            given.span(),
+            "key `service`: name at least one Swarm service (or leave the key out)".into(),
+        ));
+    }
+    if let Some(bad) = given
+        .get_ref()
+        .iter()
+        .find(|s| s.trim().is_empty() || s.contains('\0'))
+    {
+        return Err(at(
+            given.span(),
+            format!(
+                "key `service`: `{}` is not a service name, id prefix or glob",
+                bad.escape_debug()
+            ),
+        ));
+    }
+    Ok(given.get_ref().clone())
 }
 
 fn valid_hook_name(name: &str) -> bool {
@@ -848,6 +902,8 @@ mod tests {
         assert_eq!(c.schedules.len(), 1);
         assert!(c.metrics.containers);
         assert_eq!(c.metrics.select.project.as_deref(), Some("shop"));
+        assert_eq!(c.hooks[2].select.services, ["shop-web", "shop-api*"]);
+        assert_eq!(c.schedules[0].select.services, ["shop-web"]);
     }
 
     #[test]
@@ -863,5 +919,28 @@ mod tests {
         assert_eq!(c.hooks[0].select.project.as_deref(), Some("blocklist"));
         assert_eq!(c.endpoints.len(), 1);
         assert!(c.events.validate_on_start);
+    }
+
+    #[test]
+    fn service_selects_in_hooks_and_schedules_and_bad_ones_are_named() {
+        let c = check("[[hook]]\nname = \"w\"\nforge = \"gitea\"\nsecret_env = \"HOOK_SECRET\"\nservice = [\"web\", \"api*\"]\n\n[[schedule]]\naction = \"validate\"\nservice = [\"web\"]\ninterval_secs = 60\n").unwrap();
+        assert_eq!(c.hooks[0].select.services, ["web", "api*"]);
+        assert_eq!(c.schedules[0].select.services, ["web"]);
+        let e = check("[[schedule]]\naction = \"validate\"\nservice = []\ninterval_secs = 60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/etc/waybill/serve.toml:3:") && e.contains("key `service`"),
+            "{e}"
+        );
+        let e =
+            check("[[schedule]]\naction = \"validate\"\nservice = \"web\"\ninterval_secs = 60\n")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains(":3:") && e.contains("service"), "{e}");
+        let e = check("[[schedule]]\naction = \"validate\"\nservice = [\"web\"]\nall = true\ninterval_secs = 60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`service`"), "{e}");
     }
 }
