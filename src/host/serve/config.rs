@@ -600,6 +600,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         select: HookSelect {
             project: raw.metrics.project.clone(),
             labels: raw.metrics.labels.clone().into_iter().collect(),
+            services: Vec::new(),
             match_push: false,
         },
     };
