@@ -9,6 +9,9 @@
 # for FROM scratch images of `waybill serve` (examples/compose); it resolves
 # no host names there, see docs/operations.md#the-image.
 #
+# WAYBILL_STATIC_PROFILE picks the cargo profile (default `release`; the
+# tests use `static-test`, the release profile without LTO, for speed).
+#
 # It uses its own target directory (target/static, or $WAYBILL_STATIC_TARGET_DIR)
 # so it can run while another cargo command holds the main target directory,
 # e.g. from inside `cargo test`.
@@ -19,6 +22,7 @@ target=x86_64-unknown-linux-gnu
 target_dir=${WAYBILL_STATIC_TARGET_DIR:-$root/target/static}
 
 which=${1:-container}
+profile=${WAYBILL_STATIC_PROFILE:-release}
 case $which in
   # The lean build: no default features, so tokio, bollard, git2 and the
   # HTTP stack are neither compiled nor linked. crt-static links glibc
@@ -45,11 +49,11 @@ esac
 # docs/benchmarks.md. --target keeps these flags off build scripts and
 # proc macros.
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
-  cargo build --manifest-path "$root/Cargo.toml" --release --locked \
+  cargo build --manifest-path "$root/Cargo.toml" --profile "$profile" --locked \
     "${features[@]}" --bin "$which" --target "$target" \
     --target-dir "$target_dir" >&2
 
-bin=$target_dir/$target/release/$which
+bin=$target_dir/$target/$profile/$which
 if command -v file >/dev/null 2>&1; then
   case $(file -L "$bin") in
     *"statically linked"* | *"static-pie linked"*) ;;
