@@ -30,7 +30,8 @@ pub const OSERR: u8 = 71;
 pub const CANTCREAT: u8 = 73;
 /// Reading or writing failed part-way (EX_IOERR).
 pub const IOERR: u8 = 74;
-/// Another UPDATE holds the update lock; try again later (EX_TEMPFAIL).
+/// Another UPDATE holds the update lock; try again later. Or the latest
+/// UPDATE already brought the pushed revision (EX_TEMPFAIL).
 pub const TEMPFAIL: u8 = 75;
 /// The METRICS method printed something that is not Prometheus text
 /// exposition (EX_PROTOCOL).

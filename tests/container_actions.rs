@@ -392,3 +392,147 @@ fn huge_timeout_and_wait_do_not_overflow() {
         .assert()
         .success();
 }
+
+const REVISION: &str = "e1b0a445744fec5e584919711cafd8f4cebdee0e";
+const OTHER_REVISION: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A layout whose UPDATE logs the revision it was given, and fails while
+/// `$TEST_DIR/fail` exists.
+fn logging_update() -> TestDir {
+    let t = TestDir::new();
+    let method = t.sh_method(
+        "update.sh",
+        "echo \"${WAYBILL_PUSH_REVISION:-none}\" >> \"$TEST_DIR/runs\"\n\
+         [ ! -e \"$TEST_DIR/fail\" ]\n",
+    );
+    t.write_record(1, json!({"project": "app", "update_method": method}));
+    t
+}
+
+/// `container --update` as a push's UPDATE exec runs it.
+fn pushed_update(t: &TestDir, revision: &str) -> assert_cmd::Command {
+    let mut cmd = t.container();
+    cmd.arg("--update")
+        .env("WAYBILL_PUSH_REVISION", revision)
+        .env("WAYBILL_PUSH_REF", "refs/heads/main")
+        .env("WAYBILL_PUSH_REPOSITORY", "https://git.example/app.git");
+    cmd
+}
+
+fn runs(t: &TestDir) -> String {
+    fs::read_to_string(t.file("runs")).unwrap_or_default()
+}
+
+#[test]
+fn pushed_revision_is_recorded_shown_and_not_updated_to_again() {
+    let t = logging_update();
+    pushed_update(&t, REVISION).assert().success();
+    let state = t.state();
+    let update = &state["actions"]["update"];
+    assert_eq!(update["revision"], REVISION, "{state}");
+    assert_eq!(update["ref"], "refs/heads/main", "{state}");
+    assert_eq!(
+        update["repository"], "https://git.example/app.git",
+        "{state}"
+    );
+
+    let out = t.container().arg("--examine").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Pushed Revision: {REVISION}\n"))
+            && text.contains("Pushed Ref: refs/heads/main\n")
+            && text.contains("Pushed Repository: https://git.example/app.git\n"),
+        "{}",
+        common::describe(&out)
+    );
+    let out = t
+        .container()
+        .args(["--examine", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["runtime"]["last"]["update"]["revision"], REVISION,
+        "{report}"
+    );
+
+    // The same push again: exit 75, the method does not run, and the
+    // successful result it already has is kept.
+    let again = pushed_update(&t, REVISION).output().unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(75),
+        "{}",
+        common::describe(&again)
+    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains(&format!("already has revision `{REVISION}`")),
+        "{}",
+        common::describe(&again)
+    );
+    assert_eq!(runs(&t), format!("{REVISION}\n"));
+    assert_eq!(t.state()["actions"]["update"], *update);
+
+    // Another revision runs.
+    pushed_update(&t, OTHER_REVISION).assert().success();
+    assert_eq!(runs(&t), format!("{REVISION}\n{OTHER_REVISION}\n"));
+}
+
+#[test]
+fn after_a_failed_or_manual_update_the_same_revision_runs_again() {
+    let t = logging_update();
+    pushed_update(&t, REVISION).assert().success();
+    // A failed UPDATE to another revision: the container may be half-way.
+    fs::write(t.file("fail"), "").unwrap();
+    pushed_update(&t, OTHER_REVISION).assert().code(1);
+    let state = t.state();
+    assert_eq!(state["actions"]["update"]["outcome"], "failed", "{state}");
+    assert_eq!(
+        state["actions"]["update"]["revision"], OTHER_REVISION,
+        "{state}"
+    );
+    fs::remove_file(t.file("fail")).unwrap();
+    pushed_update(&t, REVISION).assert().success();
+    // By hand, without a push: its revision is unknown.
+    t.container()
+        .arg("--update")
+        .env_remove("WAYBILL_PUSH_REVISION")
+        .assert()
+        .success();
+    assert!(t.state()["actions"]["update"].get("revision").is_none());
+    pushed_update(&t, REVISION).assert().success();
+    assert_eq!(
+        runs(&t),
+        format!("{REVISION}\n{OTHER_REVISION}\n{REVISION}\nnone\n{REVISION}\n")
+    );
+}
+
+#[test]
+fn waiting_update_for_the_revision_being_brought_skips_after_the_first() {
+    let t = blocking_update();
+    let mut first = t.container_std(&["--update"]);
+    first.env("WAYBILL_PUSH_REVISION", REVISION);
+    let first = Background::spawn(first);
+    wait_for("the first UPDATE to start", || t.file("started").exists());
+
+    // Without --wait the lock decides, as before: 75 naming the holder.
+    let locked = pushed_update(&t, REVISION).output().unwrap();
+    assert_eq!(locked.status.code(), Some(75));
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("another UPDATE is running"),
+        "{}",
+        common::describe(&locked)
+    );
+
+    let mut second = t.container_std(&["--update", "--wait", "60"]);
+    second.env("WAYBILL_PUSH_REVISION", REVISION);
+    let second = Background::spawn(second);
+    fs::write(t.file("release"), "").unwrap();
+    first.finish().assert_code(0);
+    second
+        .finish()
+        .assert_code(75)
+        .assert_stderr_contains(&format!("already has revision `{REVISION}`"));
+    assert_eq!(fs::read_to_string(t.file("runs")).unwrap(), "run\n");
+}

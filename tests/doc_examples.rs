@@ -666,7 +666,12 @@ fn no_example_hides_a_failing_stamp_in_a_process_substitution() {
         .filter(Block::is_shell)
         .map(|b| (b.to_string(), b.text))
         .collect();
-    for dir in ["examples/ci", "base-image", "examples/blocklist"] {
+    for dir in [
+        "examples/ci",
+        "base-image",
+        "examples/blocklist",
+        "examples/compose",
+    ] {
         for entry in fs::read_dir(Path::new(ROOT).join(dir)).expect("read an examples directory") {
             let path = entry.expect("read an examples directory").path();
             if path.is_file() {

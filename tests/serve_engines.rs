@@ -1,7 +1,8 @@
 //! `waybill serve` against the real local engine: a signed push updates
 //! the containers built from the pushed repository and branch, hands
 //! the UPDATE method the pushed repository, ref and revision, validates
-//! after, and leaves other containers alone; pushes arriving during a
+//! after, and leaves other containers alone; the container records the
+//! revision, and a later push of it updates nothing; pushes arriving during a
 //! running update coalesce into exactly one follow-up with the newest
 //! revision; `/healthz` is 200 when the engine answers.
 //!
@@ -147,6 +148,27 @@ fn a_signed_push_updates_and_validates_only_the_containers_built_from_that_repos
         1
     );
     assert_eq!(file_in(&shop, "/tmp/pushed").lines().count(), 1);
+
+    // The container's runtime state shows the revision it was updated to.
+    let examine = shop.exec(&["container", "--examine", "--json"]);
+    assert!(examine.success(), "{examine}");
+    let report: serde_json::Value = serde_json::from_str(&examine.stdout).unwrap();
+    let update = &report["runtime"]["last"]["update"];
+    assert_eq!(update["revision"], SHA_A, "{report:#}");
+    assert_eq!(update["ref"], "refs/heads/main", "{report:#}");
+    assert_eq!(update["repository"], format!("{REPO}.git"), "{report:#}");
+
+    // A new delivery of the revision the container already has: its
+    // `container --update` exits 75 without running the method, the job
+    // shows it skipped, and nothing is validated again.
+    let id = push(&server, "e2e-2", REPO, SHA_A)["job"].as_u64().unwrap();
+    let job = server.wait_job(id);
+    let results = job["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{job:#}");
+    assert_eq!(results[0]["container"], shop.name.as_str(), "{job:#}");
+    assert_eq!(results[0]["outcome"], "skipped", "{job:#}");
+    assert_eq!(file_in(&shop, "/tmp/pushed").lines().count(), 1);
+    assert_eq!(file_in(&shop, "/tmp/validated").lines().count(), 1);
 
     assert_eq!(server.get("/healthz").status, 200, "{}", server.log_text());
 }

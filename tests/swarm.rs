@@ -16,6 +16,7 @@
 
 mod docker;
 mod engine_images;
+mod serve_support;
 #[path = "testbed/mod.rs"]
 mod testbed;
 
@@ -730,4 +731,357 @@ fn a_rolling_update_over_six_tasks_goes_node_by_node_and_stops_at_a_failed_valid
         ["done", "done", "done", "done", "failed", "not_reached"],
         "{report:#}"
     );
+}
+
+/// Creates `name` on the manager from `image` with `extra` options,
+/// labelled for cleanup, and waits until `want` tasks run.
+fn create_service(swarm: &Swarm, name: &str, image: &str, extra: &[&str], want: usize) {
+    let mut args = vec![
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        name,
+        "--label",
+        docker::TEST_LABEL,
+        "--container-label",
+        docker::TEST_LABEL,
+    ];
+    args.extend_from_slice(extra);
+    args.extend([image, "/bin/sleep", "3600"]);
+    swarm.bed.docker(swarm.manager(), Via::Unix, &args).ok();
+    wait_running(swarm, name, want);
+}
+
+/// Waits until `want` tasks of `name` are desired running and running.
+fn wait_running(swarm: &Swarm, name: &str, want: usize) {
+    wait_until(&format!("{want} running tasks of {name}"), CONVERGE, || {
+        let out = swarm.bed.docker(
+            swarm.manager(),
+            Via::Unix,
+            &[
+                "service",
+                "ps",
+                name,
+                "--filter",
+                "desired-state=running",
+                "--format",
+                "{{.CurrentState}}",
+            ],
+        );
+        let running = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("Running"))
+            .count();
+        (running == want)
+            .then_some(())
+            .ok_or_else(|| out.to_string())
+    });
+}
+
+/// Removes the services on the manager (their tasks go with them).
+fn remove_services(swarm: &Swarm, names: &[&str]) {
+    let mut args = vec!["service", "rm"];
+    args.extend_from_slice(names);
+    let _ = swarm.bed.docker(swarm.manager(), Via::Unix, &args);
+}
+
+/// Finished engine-event jobs of `service`, from `GET /jobs`.
+fn service_event_jobs(server: &serve_support::Server, service: &str) -> Vec<Value> {
+    let jobs = server.get("/jobs?limit=100").json()["jobs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    jobs.into_iter()
+        .filter(|j| {
+            j["trigger"]["kind"] == "engine event"
+                && j["trigger"]["service"] == service
+                && ["done", "failed"].contains(&j["status"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
+/// `waybill serve` with the three node engines and engine events on
+/// follows Swarm's own rollout: after `docker service update --force`,
+/// each new task is validated once it runs, on its node's engine, the
+/// job naming the service, task and node; a task whose VALIDATE fails
+/// is a failed job and shows on `/metrics`. A job naming the service
+/// (`POST /jobs`, `"services"`) runs in every running task, through the
+/// same selection as `--service`.
+#[test]
+fn serve_validates_the_new_tasks_of_a_forced_service_update_on_each_node() {
+    let test = "serve_validates_the_new_tasks_of_a_forced_service_update_on_each_node";
+    let Some(swarm) = swarm(test) else { return };
+    let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let images = engine_images::build();
+    let image = engine_images::action_image(&images.container_bin);
+    swarm.bed.load(&[&image]);
+    let good = unique_name("follow");
+    let bad = unique_name("followbad");
+    let spread = "--placement-pref=spread=node.id";
+    create_service(swarm, &good, &image, &["--replicas=3", spread], 3);
+    create_service(
+        swarm,
+        &bad,
+        &image,
+        &["--replicas=1", "--env=VALIDATE_EXIT=3"],
+        1,
+    );
+    let dir = tempfile::tempdir().expect("a directory for the server");
+    let hosts: Vec<String> = NODES
+        .iter()
+        .map(|n| format!("\"{}\"", swarm.bed.node(n).unix))
+        .collect();
+    let config = format!(
+        "[engines]\nhosts = [{}]\n\n[operator]\ntoken_env = \"OP_TOKEN\"\n\n[events]\nvalidate_on_start = true\ngrace_secs = 1\n\n[[schedule]]\naction = \"validate\"\nservice = [\"{good}\"]\ninterval_secs = 3600\n",
+        hosts.join(", ")
+    );
+    let server = serve_support::Server::start(dir.path(), &config, &[("OP_TOKEN", "op")]);
+    // The subscriptions are made once the server serves; give the three
+    // a moment before anything starts.
+    docker::wait_until("three engine subscriptions", COMMAND_DEADLINE, || {
+        let log = server.log_text();
+        (log.matches("engine events: subscribed").count() == 3)
+            .then_some(())
+            .ok_or(log)
+    });
+
+    // A job naming the service runs in each of its running tasks.
+    let body = format!(r#"{{"action":"validate","selection":{{"services":["{good}"]}}}}"#);
+    let r = server.post(
+        "/jobs",
+        &[
+            ("Authorization", "Bearer op".to_owned()),
+            ("Content-Type", "application/json".to_owned()),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    let job = server.wait_job(r.json()["job"].as_u64().expect("a job id"));
+    assert_eq!(job["status"], "done", "{job:#}\n{}", server.log_text());
+    let results = job["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3, "{job:#}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["action"] == "validate" && r["outcome"] == "done"),
+        "{job:#}"
+    );
+    let both =
+        format!(r#"{{"action":"validate","selection":{{"services":["{good}"],"names":["x"]}}}}"#);
+    let r = server.post(
+        "/jobs",
+        &[("Authorization", "Bearer op".to_owned())],
+        both.as_bytes(),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+
+    // Swarm's own rollout: every task replaced, one at a time.
+    for service in [&good, &bad] {
+        swarm
+            .bed
+            .docker(
+                swarm.manager(),
+                Via::Unix,
+                &["service", "update", "--detach", "--force", service],
+            )
+            .ok();
+    }
+    let new_tasks = |service: &str| -> Vec<String> {
+        let out = swarm.bed.docker(
+            swarm.manager(),
+            Via::Unix,
+            &[
+                "service",
+                "ps",
+                service,
+                "--filter",
+                "desired-state=running",
+                "--format",
+                "{{.ID}}",
+            ],
+        );
+        out.stdout.lines().map(|l| l.trim().to_owned()).collect()
+    };
+    let validated = docker::wait_until("a validation of each new task", CONVERGE, || {
+        let good_jobs = service_event_jobs(&server, &good);
+        let bad_jobs = service_event_jobs(&server, &bad);
+        (good_jobs.len() >= 3 && !bad_jobs.is_empty())
+            .then(|| (good_jobs.clone(), bad_jobs.clone()))
+            .ok_or_else(|| format!("{good_jobs:#?}\n{bad_jobs:#?}\n{}", server.log_text()))
+    });
+    let (good_jobs, bad_jobs) = validated;
+    // One VALIDATE per new task, each done, each naming its service,
+    // task and node (a node's hostname).
+    let tasks: Vec<String> = new_tasks(&good);
+    assert_eq!(good_jobs.len(), 3, "{good_jobs:#?}");
+    let mut seen_tasks = Vec::new();
+    for job in &good_jobs {
+        assert_eq!(job["status"], "done", "{job:#}");
+        assert_eq!(job["action"], "validate", "{job:#}");
+        let results = job["results"].as_array().expect("results");
+        assert_eq!(results.len(), 1, "{job:#}");
+        assert_eq!(results[0]["outcome"], "done", "{job:#}");
+        let node = job["trigger"]["node"].as_str().unwrap_or("");
+        assert!(
+            NODES.iter().any(|n| swarm.hostname(n) == node),
+            "the node is named by its hostname: {job:#}"
+        );
+        let task = job["trigger"]["task"].as_str().unwrap_or("").to_owned();
+        assert!(
+            tasks.iter().any(|t| task.starts_with(t.as_str())),
+            "{task} is one of the new tasks {tasks:?}: {job:#}"
+        );
+        seen_tasks.push(task);
+    }
+    seen_tasks.sort();
+    seen_tasks.dedup();
+    assert_eq!(seen_tasks.len(), 3, "one job per new task: {good_jobs:#?}");
+    // The bad task's VALIDATE failed: a failed job, and on /metrics.
+    assert_eq!(bad_jobs.len(), 1, "{bad_jobs:#?}");
+    assert_eq!(bad_jobs[0]["status"], "failed", "{:#}", bad_jobs[0]);
+    assert_eq!(
+        bad_jobs[0]["results"][0]["exit_code"], 3,
+        "{:#}",
+        bad_jobs[0]
+    );
+    let metrics = server.get("/metrics").body;
+    for line in [
+        format!(
+            "waybill_serve_swarm_task_validations_total{{service=\"{good}\",result=\"done\"}} 3"
+        ),
+        format!(
+            "waybill_serve_swarm_task_validations_total{{service=\"{bad}\",result=\"failed\"}} 1"
+        ),
+        format!("waybill_serve_swarm_service_last_validate_success{{service=\"{bad}\"}} 0"),
+        format!("waybill_serve_swarm_service_last_validate_success{{service=\"{good}\"}} 1"),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in:\n{metrics}"
+        );
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+    remove_services(swarm, &[&good, &bad]);
+}
+
+/// A service whose image only the workers have: the manager cannot read
+/// its records, so they are read on a node running one of its tasks, and
+/// the listing says so; `--service` then runs with those records.
+#[test]
+fn records_of_an_image_only_the_workers_have_are_read_on_a_worker() {
+    let test = "records_of_an_image_only_the_workers_have_are_read_on_a_worker";
+    let Some(swarm) = swarm(test) else { return };
+    let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let base = engine_images::labelled_image("workeronly", PROJECT);
+    // A tag of its own, loaded on the workers only.
+    let image = format!("{base}-workers:1");
+    docker::docker(&["tag", &base, &image]).ok();
+    for node in ["b", "c"] {
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "docker save \"$1\" | docker -H \"$2\" load -q",
+            "sh",
+            &image,
+            &swarm.bed.node(node).unix,
+        ])
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT");
+        let out = run_with_deadline(&mut cmd, COMMAND_DEADLINE).unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.success(), "{out}");
+    }
+    let _ = docker::docker(&["rmi", &image]);
+    let name = unique_name("workeronly");
+    let mut args = vec![
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        &name,
+        "--replicas=2",
+        "--constraint=node.role==worker",
+        "--label",
+        docker::TEST_LABEL,
+        "--container-label",
+        docker::TEST_LABEL,
+    ];
+    args.extend([image.as_str(), "/bin/busybox", "sleep", "3600"]);
+    swarm.bed.docker(swarm.manager(), Via::Unix, &args).ok();
+    wait_running(swarm, &name, 2);
+    let manager = swarm.manager().unix.clone();
+    let workers = swarm.hosts_file(
+        "workers.toml",
+        &format!(
+            "[[engine]]\nname = \"mgr\"\nhost = \"{manager}\"\n\n[swarm]\nnode_host = \"tcp://{{addr}}:2375\"\n"
+        ),
+    );
+    let out = swarm.waybill(&[
+        "ls",
+        "--services",
+        "--json",
+        "--hosts-file",
+        path(&workers),
+        &name,
+    ]);
+    let listing: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("ls --services --json prints JSON ({e}):\n{out}"));
+    let row = service(&listing, &name);
+    assert_eq!(row["error"], Value::Null, "{out}");
+    assert_eq!(row["project"], PROJECT, "{out}");
+    let from = row["records_from"].as_str().unwrap_or("");
+    assert!(
+        from.contains("lacks the image")
+            && (from.contains(&swarm.hostname("b")) || from.contains(&swarm.hostname("c"))),
+        "{out}"
+    );
+    // The text listing says so on stderr.
+    let text = swarm.waybill(&["ls", "--services", "--hosts-file", path(&workers), &name]);
+    assert!(text.success(), "{text}");
+    assert!(text.stderr.contains("records read from"), "{text}");
+    remove_services(swarm, &[&name]);
+}
+
+/// `waybill metrics --service` selects the tasks as the action commands
+/// do: each running task's status gauges come from its node's engine.
+#[test]
+fn metrics_of_a_service_cover_each_running_task_on_its_node() {
+    let test = "metrics_of_a_service_cover_each_running_task_on_its_node";
+    let Some(swarm) = swarm(test) else { return };
+    let _up = NODES_UP.read().unwrap_or_else(|p| p.into_inner());
+    let prefix = rolling_services(swarm);
+    let hosts = swarm.hosts_file(
+        "metrics.toml",
+        &format!(
+            "[[engine]]\nname = \"mgr\"\nhost = \"{}\"\n\n[swarm]\nnode_host = \"tcp://{{addr}}:2375\"\n",
+            swarm.manager().unix
+        ),
+    );
+    let ok = format!("{prefix}-ok");
+    let out = swarm.waybill(&["validate", "--service", &ok, "--hosts-file", path(&hosts)]);
+    assert!(out.success(), "{out}");
+    let out = swarm.waybill(&["metrics", "--service", &ok, "--hosts-file", path(&hosts)]);
+    assert!(
+        !matches!(out.code(), Some(64 | 69)),
+        "no usage or engine error: {out}"
+    );
+    let gauges: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("waybill_validate_ok{"))
+        .collect();
+    assert_eq!(gauges.len(), 2, "one gauge per task:\n{out}");
+    let engine = format!("engine=\"{}\"", swarm.hostname("a"));
+    for line in gauges {
+        assert!(
+            line.contains(&engine)
+                && line.contains(&format!("container=\"{ok}."))
+                && line.ends_with(" 1"),
+            "{line}\n{out}"
+        );
+    }
 }

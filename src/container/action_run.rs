@@ -2,7 +2,8 @@
 //!
 //! Picks the effective method and timeout from the stack, takes the
 //! update lock for UPDATE (which the method inherits, see
-//! [`super::update_lock`]), runs the method under [`super::child`], turns
+//! [`super::update_lock`]), skips an UPDATE for a pushed revision the
+//! container already has ([`super::push`]), runs the method under [`super::child`], turns
 //! what happened into the tool's exit code and records the result in the
 //! state file. The method's own exit code is passed through, except that
 //! MONITOR maps anything outside Nagios' 0-3 to UNKNOWN and METRICS output
@@ -16,7 +17,7 @@
 use super::child::{self, Finished, Program, Status, Supervision};
 use super::cli::TimeoutArg;
 use super::state::{now, ActionResult, Outcome};
-use super::{update_lock, warn, warn_skipped, ContainerError, Context};
+use super::{push, update_lock, warn, warn_skipped, ContainerError, Context};
 use crate::record::{Action, Method};
 use crate::stack::Stack;
 use crate::{exit, nagios, prometheus};
@@ -66,6 +67,23 @@ pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, Conta
         Action::Update => Some(update_lock::acquire(&ctx.state_dir, options.wait)?),
         _ => None,
     };
+    let push = match action {
+        Action::Update => push::from_env(|var| std::env::var_os(var)),
+        _ => None,
+    };
+    // Read under the update lock, so an UPDATE that is still recording
+    // its result cannot be missed. A state that cannot be read skips
+    // nothing.
+    if let Some(push) = &push {
+        let state = ctx.state_dir.read().ok().flatten().unwrap_or_default();
+        if let Some(at) = push::already_at(&state, push) {
+            return Err(ContainerError::AlreadyUpdated {
+                revision: push.revision.clone(),
+                at: crate::record::BuildTime::from_epoch(at)
+                    .map_or_else(|| at.to_string(), |t| format!("{t} UTC")),
+            });
+        }
+    }
     let how = Supervision {
         init: false,
         timeout: timeout.map(Duration::from_secs),
@@ -91,7 +109,7 @@ pub fn run(ctx: &Context, action: Action, options: &Options) -> Result<u8, Conta
         Ok(code) => *code,
         Err(e) => e.exit_code(),
     };
-    record(ctx, action, outcome, exit_code, started.elapsed());
+    record(ctx, action, outcome, exit_code, started.elapsed(), push);
     result
 }
 
@@ -213,13 +231,26 @@ fn print_metrics(code: u8, output: &[u8]) -> Result<u8, ContainerError> {
 }
 
 /// Records the result; a failure to write is only a warning.
-fn record(ctx: &Context, action: Action, outcome: Outcome, exit_code: u8, took: Duration) {
-    let result = ActionResult {
+fn record(
+    ctx: &Context,
+    action: Action,
+    outcome: Outcome,
+    exit_code: u8,
+    took: Duration,
+    push: Option<push::Push>,
+) {
+    let mut result = ActionResult {
         at: now(),
         outcome,
         exit_code,
         duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        revision: None,
+        git_ref: None,
+        repository: None,
     };
+    if let Some(push) = push {
+        push.record_in(&mut result);
+    }
     ctx.state_dir
         .update_or_warn(&format!("the {action} result"), |state| {
             state.actions.insert(action.key().to_string(), result);

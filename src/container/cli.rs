@@ -13,7 +13,8 @@ Every mode also works in the 2015 flag form: `container --examine`.
 Exit codes: 0 ok; an action's own exit code is passed through;
 64 usage; 65 malformed record; 66 no metadata; 69 action not declared;
 70 internal error (a bug); 71 OS error; 73 cannot write; 74 output failed;
-75 a lock is held (UPDATE, or another `container record`);
+75 a lock is held (UPDATE, or another `container record`), or the
+pushed revision is already here (UPDATE);
 76 bad metrics output; 78 method not executable; 124 timeout;
 128+N killed by signal N.
 MONITOR follows Nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.

@@ -68,6 +68,12 @@ pub enum ContainerError {
     #[error("another UPDATE is running ({holder}); try again later or pass --wait SECONDS")]
     UpdateLocked { holder: String },
 
+    #[error(
+        "not updating: this container already has revision `{revision}`, which the \
+         latest UPDATE brought at {at}"
+    )]
+    AlreadyUpdated { revision: String, at: String },
+
     #[error("failed to take the update lock `{}`: {source}", path.display())]
     Lock { path: PathBuf, source: io::Error },
 
@@ -130,7 +136,9 @@ impl ContainerError {
             ContainerError::NotDeclared { .. } => exit::UNAVAILABLE,
             ContainerError::MethodNotExecutable { .. } => exit::CONFIG,
             ContainerError::Spawn { .. } | ContainerError::Os { .. } => exit::OSERR,
-            ContainerError::UpdateLocked { .. } => exit::TEMPFAIL,
+            ContainerError::UpdateLocked { .. } | ContainerError::AlreadyUpdated { .. } => {
+                exit::TEMPFAIL
+            }
             ContainerError::Lock { .. } => exit::CANTCREAT,
             ContainerError::Timeout { .. } => exit::TIMEOUT,
             ContainerError::BadPerfdata { .. }

@@ -14,6 +14,7 @@ pub mod filing;
 pub mod metadata;
 pub mod passwd;
 pub mod problems;
+pub mod push;
 pub mod runtime;
 pub mod start;
 pub mod state;

@@ -11,24 +11,26 @@ use crate::report::{Runtime, DEPLOY_VARS};
 
 pub fn gather(state: Option<State>, env: impl Fn(&str) -> Option<String>) -> Runtime {
     let state = state.unwrap_or_default();
-    Runtime {
+    let mut runtime = Runtime {
         hostname: nix::unistd::gethostname()
             .ok()
             .map(|h| h.to_string_lossy().into_owned()),
         first_started_at: state.first_started_at,
         last_started_at: state.last_started_at,
         start_count: state.start_count,
-        last: Action::ALL
-            .iter()
-            .filter_map(|&a| state.last(a).map(|r| (a.key().to_owned(), r.clone())))
-            .collect(),
-        deploy: DEPLOY_VARS
-            .iter()
-            .filter_map(|&(var, _)| {
-                env(var)
-                    .filter(|v| !v.is_empty())
-                    .map(|v| (var.to_owned(), v))
-            })
-            .collect(),
+        ..Runtime::default()
+    };
+    // Inserted one by one: collecting into a map sorts first, and each
+    // sort's code costs the static `container` kilobytes.
+    for action in Action::ALL {
+        if let Some(result) = state.last(action) {
+            runtime.last.insert(action.key().to_owned(), result.clone());
+        }
     }
+    for (var, _) in DEPLOY_VARS {
+        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
+            runtime.deploy.insert(var.to_owned(), value);
+        }
+    }
+    runtime
 }

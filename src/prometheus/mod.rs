@@ -21,10 +21,13 @@
 //! metrics` runs (`tests/prometheus_corpus.rs` compares the two case by
 //! case): values are read as Go reads them, the last line needs its `\n`,
 //! a HELP or TYPE line without text is a comment. Where promtool is more
-//! lenient than Prometheus's scraper (an upper-case or `gauge_histogram`
-//! type, a HELP text that is not UTF-8), this parser sides with the
-//! scraper. A plain comment that is not UTF-8 is accepted and skipped: it
-//! is not yielded, as an [`Item`] holds text.
+//! lenient than Prometheus's scraper, this parser still sides with
+//! promtool: a TYPE in any case (`COUNTER`, read through Go's
+//! `strings.ToUpper`), the type `gauge_histogram` (a family of its own
+//! name only, its `_bucket`, `_gcount` and `_gsum` series families of
+//! their own), and a HELP text that is not UTF-8 (its bad bytes become
+//! U+FFFD in [`Help::raw_text`]). A plain comment that is not UTF-8 is
+//! accepted and skipped: it is not yielded, as an [`Item`] holds text.
 //!
 //! Not checked, as Prometheus does not: that a family's samples are
 //! grouped together, that histogram and summary series are complete, or

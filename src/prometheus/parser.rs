@@ -42,14 +42,15 @@ pub enum Item<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Help<'a> {
     pub name: &'a str,
-    /// As written, escapes (`\\`, `\n`) included.
-    pub raw_text: &'a str,
+    /// As written, escapes (`\\`, `\n`) included; bytes that are not
+    /// UTF-8 (which promtool accepts here) replaced by U+FFFD.
+    pub raw_text: Cow<'a, str>,
 }
 
-impl<'a> Help<'a> {
+impl Help<'_> {
     /// The text with its escapes undone.
-    pub fn text(&self) -> Cow<'a, str> {
-        super::unescape(self.raw_text)
+    pub fn text(&self) -> Cow<'_, str> {
+        super::unescape(&self.raw_text)
     }
 }
 
@@ -72,16 +73,34 @@ pub enum MetricType {
     Histogram,
     Summary,
     Untyped,
+    /// A family of its own name only: its `_bucket`, `_gcount` and
+    /// `_gsum` series are families of their own to promtool's parser.
+    GaugeHistogram,
 }
 
 impl MetricType {
-    pub const ALL: [MetricType; 5] = [
+    pub const ALL: [MetricType; 6] = [
         MetricType::Counter,
         MetricType::Gauge,
         MetricType::Histogram,
         MetricType::Summary,
         MetricType::Untyped,
+        MetricType::GaugeHistogram,
     ];
+
+    /// A TYPE line's type, in any case, as promtool's parser reads it:
+    /// through Go's `strings.ToUpper`, which also turns `ı` into `I` and
+    /// `ſ` into `S` (the only characters beyond ASCII it makes ASCII).
+    pub fn from_text(text: &str) -> Option<MetricType> {
+        let folded = text.chars().map(|c| match c {
+            'ı' => 'i',
+            'ſ' => 's',
+            c => c.to_ascii_lowercase(),
+        });
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().chars().eq(folded.clone()))
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -90,6 +109,7 @@ impl MetricType {
             MetricType::Histogram => "histogram",
             MetricType::Summary => "summary",
             MetricType::Untyped => "untyped",
+            MetricType::GaugeHistogram => "gauge_histogram",
         }
     }
 }
@@ -195,58 +215,60 @@ fn token(text: &str) -> (&str, &str) {
     (&text[..end], &text[end..])
 }
 
-/// The first blank-separated word of bytes that may not be UTF-8.
-fn first_word(text: &[u8]) -> &[u8] {
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = text.iter().position(|b| !blank(b)).unwrap_or(text.len());
-    let word = &text[start..];
-    &word[..word.iter().position(blank).unwrap_or(word.len())]
-}
-
 /// A line after its `#`. As in Prometheus's parsers, the keyword may
 /// follow the `#` without a blank (`#TYPE`), and a HELP or TYPE line that
-/// stops after the keyword or the metric name is a plain comment.
+/// stops after the keyword or the metric name is a plain comment. Read as
+/// bytes: a plain comment and a HELP text may hold bytes that are not
+/// UTF-8, as promtool's parser takes them (a plain comment that is not
+/// UTF-8 is skipped, since an [`Item`] holds text).
 fn parse_comment(comment: &[u8]) -> Result<Option<Item<'_>>, String> {
-    let Ok(comment) = std::str::from_utf8(comment) else {
-        if matches!(first_word(comment), b"HELP" | b"TYPE") {
-            return Err("is not valid UTF-8".into());
-        }
-        // A plain comment carries nothing: accepted, as promtool does,
-        // and skipped.
-        return Ok(None);
-    };
-    let (keyword, rest) = token(comment);
-    if keyword != "HELP" && keyword != "TYPE" {
-        return Ok(Some(Item::Comment(comment)));
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let trim =
+        |text: &'_ [u8]| -> usize { text.iter().position(|b| !blank(b)).unwrap_or(text.len()) };
+    let start = trim(comment);
+    let rest = &comment[start..];
+    let keyword_end = rest.iter().position(blank).unwrap_or(rest.len());
+    let keyword = &rest[..keyword_end];
+    if keyword != b"HELP" && keyword != b"TYPE" {
+        return Ok(std::str::from_utf8(comment).ok().map(Item::Comment));
     }
-    let rest = rest.trim_start_matches(is_blank);
-    let name_end = rest.find(|c| !is_metric_char(c)).unwrap_or(rest.len());
+    let rest = &rest[keyword_end..];
+    let rest = &rest[trim(rest)..];
+    let name_end = rest
+        .iter()
+        .position(|&b| !is_metric_char(b.into()))
+        .unwrap_or(rest.len());
     let (name, after) = rest.split_at(name_end);
-    if !after.is_empty() && !after.starts_with(is_blank) {
+    // All ASCII, by `is_metric_char`.
+    let name = std::str::from_utf8(name).unwrap_or_default();
+    if !after.is_empty() && !blank(&after[0]) {
+        let end = rest.iter().position(blank).unwrap_or(rest.len());
         return Err(format!(
             "`{}` is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
-            token(rest).0
+            String::from_utf8_lossy(&rest[..end])
         ));
     }
     if !name.is_empty() {
-        check_metric_name(name, keyword)?;
+        check_metric_name(name, "")?;
     }
-    let text = after.trim_start_matches(is_blank);
+    let text = &after[trim(after)..];
     if text.is_empty() {
-        return Ok(Some(Item::Comment(comment)));
+        // Nothing but ASCII up to here.
+        return Ok(std::str::from_utf8(comment).ok().map(Item::Comment));
     }
-    if keyword == "HELP" {
-        check_help_escapes(text)?;
+    let text = String::from_utf8_lossy(text);
+    if keyword == b"HELP" {
+        check_help_escapes(&text)?;
         return Ok(Some(Item::Help(Help {
             name,
             raw_text: text,
         })));
     }
     // The type is the rest of the line, trailing blanks included.
-    let Some(kind) = MetricType::ALL.into_iter().find(|t| t.as_str() == text) else {
+    let Some(kind) = MetricType::from_text(&text) else {
         return Err(format!(
             "unknown metric type `{text}` for `{name}`; expected one of counter, gauge, \
-             histogram, summary, untyped"
+             histogram, summary, untyped, gauge_histogram"
         ));
     };
     Ok(Some(Item::Type { name, kind }))

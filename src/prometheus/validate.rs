@@ -278,6 +278,32 @@ namespace:rule:rate5m 1
     }
 
     #[test]
+    fn types_are_read_as_promtool_reads_them() {
+        // Any case, through Go's `strings.ToUpper`: `ı` is an `i` and
+        // `ſ` an `s` to it, so these are a summary and a histogram.
+        assert_eq!(validate(b"# TYPE a COUNTER\na 1\n"), Ok(()));
+        assert!(bad("# TYPE a \u{17f}ummary\na{quantile=\"x\"} 1")
+            .reason
+            .contains("`quantile` label"));
+        assert!(bad("# TYPE a H\u{131}STOGRAM\na_bucket{le=\"x\"} 1")
+            .reason
+            .contains("`le` label"));
+        // Other characters whose full uppercase is ASCII are not folded.
+        assert!(bad("# TYPE a hi\u{fb06}ogram")
+            .reason
+            .contains("unknown metric type"));
+        // A gauge histogram's suffixed series are families of their own,
+        // and its `le` is a label like any other.
+        let text = b"# TYPE g gauge_histogram\ng{le=\"x\"} 1\ng_bucket{le=\"y\"} 1\ng_gcount 1\n# TYPE g_gsum gauge\ng_gsum 1\n";
+        assert_eq!(validate(text), Ok(()));
+        assert!(
+            bad("# TYPE g gauge_histogram\ng_bucket 1\n# TYPE g_bucket gauge")
+                .reason
+                .contains("TYPE line after its samples")
+        );
+    }
+
+    #[test]
     fn help_or_type_without_text_is_a_comment() {
         assert_eq!(validate(b"# TYPE foo\n# TYPE\n# HELP foo\nfoo 1\n"), Ok(()));
         assert_eq!(validate(b"# HELP foo a\n# HELP foo \nfoo 1\n"), Ok(()));
@@ -331,7 +357,17 @@ namespace:rule:rate5m 1
         assert!(bad("foo 1\r").reason.contains("carriage return"));
         assert_eq!(validate(b"# comment\r\nfoo 1\n"), Ok(()));
         assert_eq!(validate(b"# caf\xe9\nfoo 1\n"), Ok(()));
-        assert!(validate(b"# HELP foo caf\xe9\nfoo 1\n").is_err());
+        // promtool takes a HELP text that is not UTF-8, but no bad
+        // escape in it.
+        assert_eq!(validate(b"# HELP foo caf\xe9\nfoo 1\n"), Ok(()));
+        for (text, reason) in [
+            (&b"# HELP foo caf\\\xe9\n"[..], "invalid escape"),
+            (b"# HELP foo\xe9 x\n", "not a valid metric name"),
+            (b"# TYPE foo gauge\xe9\n", "unknown metric type"),
+        ] {
+            let err = validate(text).unwrap_err();
+            assert!(err.reason.contains(reason), "{err:?}");
+        }
         let err = validate(b"ok 1\nfoo{a=\"\xff\"} 1\n").unwrap_err();
         assert_eq!(err.line, 2);
         assert!(err.reason.contains("UTF-8"));

@@ -6,24 +6,24 @@
 use super::{EffectiveMethod, ImageRef, ImageReport, Problem, Report, Runtime, REPORT_VERSION};
 use crate::record::Action;
 use crate::stack::{Entry, Stack};
+use std::collections::BTreeMap;
 
 impl Report {
     /// The report of `stack` with `runtime` facts and `warnings`.
     pub fn from_stack(stack: &Stack, runtime: Runtime, warnings: Vec<String>) -> Report {
-        let methods = Action::ALL
-            .iter()
-            .map(|&action| {
-                let effective =
-                    stack
-                        .effective_method(action)
-                        .map(|(method, entry)| EffectiveMethod {
-                            method: method.clone(),
-                            timeout_seconds: stack.effective_timeout(action),
-                            source: image_ref(entry),
-                        });
-                (action.key().to_owned(), effective)
-            })
-            .collect();
+        // Inserted one by one: collecting into a map sorts first, and each
+        // sort's code costs the static `container` kilobytes.
+        let mut methods = BTreeMap::new();
+        for action in Action::ALL {
+            let effective = stack
+                .effective_method(action)
+                .map(|(method, entry)| EffectiveMethod {
+                    method: method.clone(),
+                    timeout_seconds: stack.effective_timeout(action),
+                    source: image_ref(entry),
+                });
+            methods.insert(action.key().to_owned(), effective);
+        }
         Report {
             report_version: REPORT_VERSION,
             meta_dir: stack.dir.display().to_string(),

@@ -27,7 +27,10 @@ pub use error::ReportError;
 #[cfg(feature = "host")]
 pub use html::{render_html, shown_lines, time_text};
 pub use render::render;
-pub use runtime::{ActionResult, Outcome, Runtime, DEPLOY_VARS};
+pub use runtime::{
+    ActionResult, Outcome, Runtime, DEPLOY_VARS, PUSH_REF_VAR, PUSH_REPOSITORY_VAR,
+    PUSH_REVISION_VAR,
+};
 
 use crate::record::{Method, Record};
 use serde::{Deserialize, Serialize};

@@ -65,7 +65,8 @@ fn runtime(out: &mut String, runtime: &Runtime) {
         Action::Metrics,
     ] {
         let label = format!("Last {}", action.label());
-        let value = match runtime.last.get(action.key()) {
+        let result = runtime.last.get(action.key());
+        let value = match result {
             Some(result) => format!(
                 "{} (exit {}) at {}",
                 result.outcome.as_str(),
@@ -77,6 +78,13 @@ fn runtime(out: &mut String, runtime: &Runtime) {
             None => continue,
         };
         field(out, &label, &value);
+        // The push an UPDATE was run for; a ref and repository come
+        // only with a revision.
+        if let Some(result) = result {
+            optional(out, "Pushed Revision", &result.revision);
+            optional(out, "Pushed Ref", &result.git_ref);
+            optional(out, "Pushed Repository", &result.repository);
+        }
     }
     field(
         out,

@@ -4,7 +4,9 @@
 //! file, the kernel (hostname) and documented environment variables a
 //! deploy tool sets ([`crate::container::runtime`]). The types here are
 //! owned so that the host can read them back from
-//! `container --examine --json`.
+//! `container --examine --json`. An UPDATE's result carries the push it
+//! was run for, so the report shows which revision a container was last
+//! updated to.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,6 +20,13 @@ pub const DEPLOY_VARS: [(&str, &str); 5] = [
     ("WAYBILL_DEPLOY_NODE", "Deploy Node"),
     ("WAYBILL_DEPLOY_ENV", "Environment"),
 ];
+
+/// The environment variables `waybill serve` gives an UPDATE a push
+/// started: the pushed repository, ref and revision. Documented in
+/// docs/serve.md and docs/actions.md.
+pub const PUSH_REPOSITORY_VAR: &str = "WAYBILL_PUSH_REPOSITORY";
+pub const PUSH_REF_VAR: &str = "WAYBILL_PUSH_REF";
+pub const PUSH_REVISION_VAR: &str = "WAYBILL_PUSH_REVISION";
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Runtime {
@@ -41,6 +50,16 @@ pub struct ActionResult {
     /// The exit code `container` reported for it.
     pub exit_code: u8,
     pub duration_ms: u64,
+    /// UPDATE only: the pushed revision it was run for, and its ref and
+    /// repository, from the `PUSH_*_VAR` environment; absent when it was
+    /// run by hand. Flat rather than one nested object: a second struct's
+    /// reader costs the static `container` some 2 KB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -40,6 +40,9 @@ fn report() -> Report {
             outcome: Outcome::TimedOut,
             exit_code: 75,
             duration_ms: 30_000,
+            revision: Some("e1b0a445744fec5e584919711cafd8f4cebdee0e".into()),
+            git_ref: Some("refs/heads/main".into()),
+            repository: Some("https://git.example/app.git".into()),
         },
     );
     runtime
@@ -85,6 +88,18 @@ fn a_report_read_back_is_the_report_and_renders_the_same() {
     let back = Report::from_json(&bytes).unwrap();
     assert_eq!(back, original);
     assert_eq!(render(&back), render(&original));
+}
+
+#[test]
+fn the_pushed_revision_of_the_last_update_is_shown() {
+    let text = render(&report());
+    for line in [
+        "Pushed Revision: e1b0a445744fec5e584919711cafd8f4cebdee0e\n",
+        "Pushed Ref: refs/heads/main\n",
+        "Pushed Repository: https://git.example/app.git",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
 }
 
 #[test]

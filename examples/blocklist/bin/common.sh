@@ -2,7 +2,8 @@
 #
 # The layout, all under $BLOCKLIST_HOME (default /srv/blocklist):
 #   releases/<name>/   one directory per loaded copy of the source data,
-#                      with .updated_at (epoch seconds) and .source
+#                      with .updated_at (epoch seconds), .source and,
+#                      when `waybill serve` pushed it, .revision
 #   current            symlink to the live release, switched atomically
 #   www/               httpd's document root; www/lists -> ../current
 # The source is a directory of *.txt lists, mounted read-only at

@@ -35,6 +35,12 @@ fi
 
 date +%s >"$staging/.updated_at"
 echo "$source" >"$staging/.source"
+# `waybill serve` passes the push that caused this update (docs/serve.md);
+# keep its revision with the release, so the live data says what it is.
+if [ -n "${WAYBILL_PUSH_REVISION:-}" ]; then
+  echo "$WAYBILL_PUSH_REVISION" >"$staging/.revision"
+  say "Release $name is revision $WAYBILL_PUSH_REVISION of ${WAYBILL_PUSH_REPOSITORY:-the pushed repository}"
+fi
 mv "$staging" "$releases/$name"
 
 say "Switching to release $name"

@@ -24,6 +24,7 @@ mod plan;
 mod report;
 mod schedule;
 mod select;
+mod services;
 mod step;
 mod stop;
 
@@ -33,4 +34,5 @@ pub use plan::{timeouts_of, Plan, RunOptions, Target};
 pub use report::{EngineFailure, RunReport, StepResult, Summary};
 pub use schedule::{run, run_until};
 pub use select::{select_targets, select_targets_with_state, Selection};
+pub use services::select_service_tasks;
 pub use stop::Stop;

@@ -14,7 +14,8 @@ pub enum Outcome {
     /// UNKNOWN): its exit code says why.
     Failed,
     /// Not run, and not a failure: `container` exited 75 (another UPDATE
-    /// holds the lock, or the method asked to skip), or the engine
+    /// holds the lock, the container already has the pushed revision, or
+    /// the method asked to skip), or the engine
     /// refused the exec because the container is stopped, paused or
     /// restarting.
     Skipped,

@@ -139,8 +139,8 @@ async fn classify(
                     Outcome::Skipped,
                     Some(code),
                     Some(with_stderr(
-                        "`container` exited 75 (another UPDATE holds the lock, or the method \
-                         asked to skip)",
+                        "`container` exited 75 (another UPDATE holds the lock, the container \
+                         already has the pushed revision, or the method asked to skip)",
                         stderr,
                     )),
                 ),

@@ -11,8 +11,8 @@ use crate::exit;
 use crate::host::endpoint::SwarmSettings;
 use crate::host::fleet::select::Selector;
 use crate::host::fleet::{
-    find_services, resolve_tasks, DiscoveryError, EngineTarget, Source, SwarmView, TaskListing,
-    TaskOutcome,
+    find_services, records_from_nodes, resolve_tasks, DiscoveryError, EngineTarget, Source,
+    SwarmView, TaskListing, TaskOutcome,
 };
 use crate::host::HostError;
 use crate::report;
@@ -37,6 +37,7 @@ pub async fn run(
         TaskListing::Current,
     )
     .await;
+    records_from_nodes(&mut found, settings, targets).await;
     // (swarm, service) indices of the matches; an exact name wins over
     // id prefixes.
     let mut matches: Vec<(usize, usize)> = Vec::new();
@@ -103,6 +104,9 @@ pub async fn run(
             fact("Update State", state);
         }
         fact("Source", Source::Labels.as_str());
+        if let Some(from) = &view.records_from {
+            fact("Records From", from);
+        }
         text.push('\n');
         text.push_str(&report::render(&report));
         let _ = writeln!(text, "\nTasks:");

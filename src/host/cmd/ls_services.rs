@@ -13,8 +13,8 @@ use crate::host::endpoint::SwarmSettings;
 use crate::host::engine::{ServiceMode, TaskSummary};
 use crate::host::fleet::select::Selector;
 use crate::host::fleet::{
-    find_services, resolve_tasks, EngineTarget, ResolvedTask, Route, ServiceView, SwarmView,
-    TaskListing, TaskOutcome, Unreached,
+    find_services, records_from_nodes, resolve_tasks, EngineTarget, ResolvedTask, Route,
+    ServiceView, SwarmView, TaskListing, TaskOutcome, Unreached,
 };
 use crate::host::HostError;
 use crate::report::Report;
@@ -52,6 +52,9 @@ struct ServiceRow {
     facts: RecordFacts,
     warnings: Vec<String>,
     error: Option<String>,
+    /// Where the records were read when the manager lacks the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tasks: Option<Vec<TaskRow>>,
 }
@@ -122,7 +125,8 @@ pub async fn run(
         (true, false) => TaskListing::Current,
         (true, true) => TaskListing::All,
     };
-    let found = find_services(targets, selector, tasks).await;
+    let mut found = find_services(targets, selector, tasks).await;
+    records_from_nodes(&mut found, settings, targets).await;
     let mut output = ServicesOutput {
         services_version: SERVICES_VERSION,
         services: Vec::new(),
@@ -207,6 +211,14 @@ pub async fn run(
                     ));
                 }
             }
+            if let Some(from) = &row.records_from {
+                crate::output::stderr_line(format_args!(
+                    "waybill: {}/{}: records read from {}",
+                    escape(&row.manager),
+                    escape(&row.service),
+                    escape(from)
+                ));
+            }
             if let Some(error) = &row.error {
                 crate::output::stderr_line(format_args!(
                     "waybill: {}/{}: {}",
@@ -267,6 +279,7 @@ fn service_row(
         Ok(report) => fill_from_report(&mut row, report),
         Err(e) => row.error = Some(e.to_string()),
     }
+    row.records_from = view.records_from.clone();
     if with_tasks {
         row.tasks = Some(
             view.tasks

@@ -1,6 +1,8 @@
 //! `waybill metrics`: run METRICS in every selected container and print
 //! one merged Prometheus exposition, with the MONITOR and VALIDATE status
-//! gauges (docs/fleet-metrics.md).
+//! gauges (docs/fleet-metrics.md). With `--service`, the containers are a
+//! Swarm service's running tasks, selected as the action commands select
+//! them ([`service_args`]).
 //!
 //! Only arguments and glue live here: selecting and running is
 //! [`crate::host::actions`] (the runner every fleet command uses), the
@@ -12,6 +14,7 @@
 use super::action::{run_interruptible, select_with_state};
 use super::run_args::ParallelArgs;
 use super::select_args::SelectArgs;
+use super::service_args::{self, ServiceArgs};
 use crate::host::actions::{Observer, StepResult, Target};
 use crate::host::endpoint::EndpointArgs;
 use crate::host::engine::StreamKind;
@@ -30,6 +33,11 @@ pub struct MetricsArgs {
     /// no TARGETS or filters are given)
     #[arg(long)]
     pub all: bool,
+    /// A Swarm service (name, id prefix or glob), through the managers
+    /// among the engines: METRICS in each of its running tasks, on its
+    /// node's engine (repeatable)
+    #[arg(long = "service", value_name = "NAME", conflicts_with_all = ["names", "all"])]
+    pub services: Vec<String>,
     #[command(flatten)]
     pub parallel: ParallelArgs,
     /// Which engines to ask (default: as the docker CLI chooses one)
@@ -55,7 +63,15 @@ impl Observer for StderrLines {
 }
 
 pub async fn run(args: MetricsArgs, env: &Env) -> Result<u8, HostError> {
-    let selection = select_with_state(&args.select, args.all, &args.engines, env, true).await?;
+    let selection = if args.services.is_empty() {
+        select_with_state(&args.select, args.all, &args.engines, env, true).await?
+    } else {
+        let swarm = ServiceArgs {
+            services: args.services.clone(),
+            ..ServiceArgs::default()
+        };
+        service_args::select(&swarm, &args.select, &args.engines, env, true).await?
+    };
     let (plan, book) = fleet::plan(selection, args.parallel.options());
     let nothing = plan.targets.is_empty();
     let report = run_interruptible(plan, &StderrLines).await;

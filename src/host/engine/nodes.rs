@@ -40,6 +40,9 @@ pub struct SwarmMembership {
     pub is_manager: bool,
     /// The id of the Swarm (only a manager reports it).
     pub cluster_id: Option<String>,
+    /// The engine's host name (`docker info`'s Name), which is the
+    /// node's hostname in a Swarm.
+    pub hostname: Option<String>,
 }
 
 /// A usable address: a manager may report `0.0.0.0` for itself when it
@@ -130,6 +133,7 @@ impl Engine {
             node_id: swarm.node_id.filter(|id| !id.is_empty()),
             is_manager: swarm.control_available.unwrap_or(false),
             cluster_id: swarm.cluster.and_then(|c| c.id).filter(|id| !id.is_empty()),
+            hostname: info.name.filter(|n| !n.is_empty()),
         })
     }
 }

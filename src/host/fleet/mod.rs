@@ -10,10 +10,12 @@
 
 mod discover;
 mod error;
+mod node_records;
 mod nodes;
 pub mod select;
 mod services;
 mod source;
+mod swarm_task;
 mod target;
 mod task_targets;
 
@@ -22,8 +24,10 @@ pub use discover::{
     MAX_LABEL_BYTES,
 };
 pub use error::DiscoveryError;
+pub use node_records::records_from_nodes;
 pub use nodes::{reach_nodes, NodeEngine, NodeError, Route};
 pub use services::{find_services, ServiceView, SwarmView, SwarmsFound, TaskListing};
 pub use source::Source;
+pub use swarm_task::SwarmTaskOf;
 pub use target::{connect_all, EngineTarget, Unreached};
 pub use task_targets::{resolve_tasks, ResolvedTask, TaskOutcome};

@@ -7,7 +7,8 @@
 //! a Swarm are noted, not errors, and two managers of one Swarm are
 //! asked once (the first named). The image's records are read from the
 //! manager's copy of the image; a manager without the image gives that
-//! service an error for its records, never a failed listing. Which engine
+//! service an error for its records, never a failed listing, until
+//! [`super::records_from_nodes`] reads them on a node running a task. Which engine
 //! runs a task's container is `nodes.rs`'s business.
 
 use super::discover::stack_from_label;
@@ -50,6 +51,9 @@ pub struct ServiceView {
     pub service: ServiceSummary,
     /// The report of its image's records, or why there is none.
     pub records: Result<Report, DiscoveryError>,
+    /// Where the records came from when not from the manager's copy of
+    /// the image ([`super::records_from_nodes`]); None: the manager's.
+    pub records_from: Option<String>,
     /// Its tasks, by slot then node, when asked for.
     pub tasks: Vec<TaskSummary>,
 }
@@ -204,6 +208,7 @@ async fn swarm_view(
         views.push(ServiceView {
             service,
             records,
+            records_from: None,
             tasks: own,
         });
     }

@@ -5,7 +5,8 @@
 //! uses: a sample whose name is a family's own belongs to it; otherwise
 //! `X_bucket` belongs to histogram `X`, and `X_sum` and `X_count` to
 //! histogram or summary `X`; any other name starts an untyped family of
-//! its own. A family declared without a TYPE line is untyped.
+//! its own (a `gauge_histogram`'s `X_bucket`, `X_gcount` and `X_gsum`
+//! too). A family declared without a TYPE line is untyped.
 
 use crate::prometheus::MetricType;
 
@@ -17,7 +18,12 @@ pub fn owned_names(name: &str, kind: MetricType) -> Vec<String> {
     let suffixes: &[&str] = match kind {
         MetricType::Histogram => &["_bucket", "_sum", "_count"],
         MetricType::Summary => &["_sum", "_count"],
-        MetricType::Counter | MetricType::Gauge | MetricType::Untyped => &[],
+        // A gauge histogram's `_bucket`, `_gcount` and `_gsum` are
+        // families of their own to promtool's parser.
+        MetricType::Counter
+        | MetricType::Gauge
+        | MetricType::Untyped
+        | MetricType::GaugeHistogram => &[],
     };
     std::iter::once(name.to_owned())
         .chain(suffixes.iter().map(|s| format!("{name}{s}")))

@@ -195,6 +195,9 @@ mod tests {
                 outcome: crate::report::Outcome::Ok,
                 exit_code: 0,
                 duration_ms: 1,
+                revision: None,
+                git_ref: None,
+                repository: None,
             },
         );
         let mut book = StatusBook::default();

@@ -5,6 +5,7 @@ use super::family::{owned_names, parent};
 use super::labels::{origin_text, series_key, write_labels};
 use super::problem::{MergeProblem, ProblemKind};
 use crate::prometheus::{self, BadLine, Item, MetricType, Parser, Sample};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
@@ -46,7 +47,8 @@ impl Origin {
 struct Family {
     name: String,
     kind: MetricType,
-    /// As written (escaped), from the first container that had one.
+    /// As written (escaped), from the first container that had one;
+    /// bytes that were not UTF-8 are U+FFFD.
     help: Option<String>,
     /// The sample lines, `\n`-terminated, in the order added.
     body: String,
@@ -149,7 +151,7 @@ impl Merger {
             };
             let family = &mut self.families[index];
             if family.help.is_none() {
-                family.help = local.help.map(str::to_owned);
+                family.help = local.help.map(Cow::into_owned);
             }
             for sample in &local.samples {
                 write_sample(&mut family.body, sample, &labels);
@@ -228,7 +230,7 @@ fn write_sample(out: &mut String, sample: &Sample<'_>, origin: &str) {
 struct Local<'a> {
     name: &'a str,
     kind: Option<MetricType>,
-    help: Option<&'a str>,
+    help: Option<Cow<'a, str>>,
     samples: Vec<Sample<'a>>,
 }
 

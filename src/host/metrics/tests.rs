@@ -311,6 +311,9 @@ fn result(outcome: Outcome, exit_code: u8, at: i64) -> ActionResult {
         outcome,
         exit_code,
         duration_ms: 5,
+        revision: None,
+        git_ref: None,
+        repository: None,
     }
 }
 

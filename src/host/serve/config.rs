@@ -7,7 +7,7 @@
 //! Which engines the `[engines]` table names is resolved by
 //! [`crate::host::endpoint`], exactly as for the command-line flags.
 
-use crate::host::endpoint::{self, Endpoint, EndpointArgs, EndpointError};
+use crate::host::endpoint::{self, Endpoint, EndpointArgs, EndpointError, SwarmSettings};
 use crate::host::env::Env;
 use crate::host::toml_place::{key_at, place, Place};
 use serde::Deserialize;
@@ -48,12 +48,17 @@ pub struct Config {
     pub engines: EndpointArgs,
     /// The engines it names, resolved as for every other command.
     pub endpoints: Vec<Endpoint>,
+    /// How Swarm nodes map to engines (the hosts file's `swarm_node`
+    /// entries and `[swarm] node_host`), for jobs naming services.
+    pub swarm: SwarmSettings,
     pub operator_token: Option<Secret>,
     pub hooks: Vec<Hook>,
     /// The `[events]` table: what engine events start.
     pub events: Events,
     /// The `[[schedule]]` entries, in the file's order.
     pub schedules: Vec<Schedule>,
+    /// The `[metrics]` table: what `/metrics` adds to its own series.
+    pub metrics: MetricsConfig,
     /// The `[page]` table: who may view the fleet page.
     pub page: PageSettings,
 }
@@ -69,6 +74,36 @@ pub struct PageSettings {
     /// `X-Forwarded-Proto: https` (a TLS proxy that does not send it).
     #[serde(default)]
     pub secure_cookie: bool,
+}
+
+/// Default time between two refreshes of the containers' METRICS.
+pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(60);
+/// The shortest refresh interval accepted: each refresh execs in every
+/// selected container.
+pub const MIN_METRICS_INTERVAL_SECS: u64 = 5;
+
+/// The `[metrics]` table.
+#[derive(Debug, Clone)]
+pub struct MetricsConfig {
+    /// Merge the containers' own METRICS into `/metrics` (off unless the
+    /// file turns it on).
+    pub containers: bool,
+    /// How often a background task refreshes the merge; a scrape never
+    /// execs.
+    pub interval: Duration,
+    /// Only containers this matches (`match_push` unused); all with
+    /// records when empty.
+    pub select: HookSelect,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> MetricsConfig {
+        MetricsConfig {
+            containers: false,
+            interval: DEFAULT_METRICS_INTERVAL,
+            select: HookSelect::default(),
+        }
+    }
 }
 
 /// Default wait between a container's start and its VALIDATE.
@@ -133,6 +168,10 @@ pub struct Hook {
 pub struct HookSelect {
     pub project: Option<String>,
     pub labels: Vec<(String, String)>,
+    /// `service = ["web", "api*"]`: Swarm services (names, id prefixes or
+    /// globs) whose running tasks are the targets, through the managers
+    /// among the engines (docs/swarm.md).
+    pub services: Vec<String>,
     /// Match the push's repository URL and branch against the records'
     /// `source_url` and `git_branch`.
     pub match_push: bool,
@@ -196,7 +235,20 @@ struct RawConfig {
     #[serde(default)]
     schedule: Vec<Spanned<RawSchedule>>,
     #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
     page: PageSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    #[serde(default)]
+    containers: bool,
+    interval_secs: Option<Spanned<u64>>,
+    project: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -215,6 +267,7 @@ struct RawEvents {
 struct RawSchedule {
     action: Spanned<String>,
     project: Option<String>,
+    service: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -252,6 +305,7 @@ struct RawHook {
     secret_env: Option<Spanned<String>>,
     signature_header: Option<Spanned<String>>,
     project: Option<String>,
+    service: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -424,13 +478,18 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         let select = HookSelect {
             project: h.project.clone(),
             labels: h.labels.clone().into_iter().collect(),
+            services: services(h.service.as_ref(), &at)?,
             match_push: h.match_push,
         };
-        if select.project.is_none() && select.labels.is_empty() && !select.match_push {
+        if select.project.is_none()
+            && select.labels.is_empty()
+            && select.services.is_empty()
+            && !select.match_push
+        {
             return Err(at(
                 spanned.span(),
                 format!(
-                    "hook `{name}` selects nothing: give `project`, `labels` or `match_push = true`"
+                    "hook `{name}` selects nothing: give `project`, `labels`, `service` or `match_push = true`"
                 ),
             ));
         }
@@ -487,13 +546,16 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         let select = HookSelect {
             project: r.project.clone(),
             labels: r.labels.clone().into_iter().collect(),
+            services: services(r.service.as_ref(), &at)?,
             match_push: false,
         };
-        let narrowed = select.project.is_some() || !select.labels.is_empty();
+        let narrowed =
+            select.project.is_some() || !select.labels.is_empty() || !select.services.is_empty();
         if narrowed == r.all {
             return Err(at(
                 spanned.span(),
-                "a schedule gives either `project` and/or `labels`, or `all = true`".into(),
+                "a schedule gives either `project`, `labels` and/or `service`, or `all = true`"
+                    .into(),
             ));
         }
         if *r.interval_secs.get_ref() == 0 {
@@ -515,12 +577,32 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         select: HookSelect {
             project: raw.events.project.clone(),
             labels: raw.events.labels.clone().into_iter().collect(),
+            services: Vec::new(),
             match_push: false,
         },
         grace: raw
             .events
             .grace_secs
             .map_or(DEFAULT_GRACE, Duration::from_secs),
+    };
+    let metrics = MetricsConfig {
+        containers: raw.metrics.containers,
+        interval: match &raw.metrics.interval_secs {
+            None => DEFAULT_METRICS_INTERVAL,
+            Some(secs) if *secs.get_ref() < MIN_METRICS_INTERVAL_SECS => {
+                return Err(at(
+                    secs.span(),
+                    format!("key `interval_secs`: must be at least {MIN_METRICS_INTERVAL_SECS}"),
+                ))
+            }
+            Some(secs) => Duration::from_secs(*secs.get_ref()),
+        },
+        select: HookSelect {
+            project: raw.metrics.project.clone(),
+            labels: raw.metrics.labels.clone().into_iter().collect(),
+            services: Vec::new(),
+            match_push: false,
+        },
     };
     let engines = EndpointArgs {
         hosts: raw.engines.hosts.clone(),
@@ -533,9 +615,14 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         path: path.to_path_buf(),
         source,
     })?;
+    let swarm = endpoint::swarm_settings(&engines, env).map_err(|source| ConfigError::Engines {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(Config {
         path: path.to_path_buf(),
         endpoints,
+        swarm,
         listen,
         state_dir: raw.state_dir.as_ref().map(|p| base.join(p)),
         body_limit,
@@ -549,6 +636,7 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Config, ConfigError> 
         hooks,
         events,
         schedules,
+        metrics,
         page: raw.page,
     })
 }
@@ -601,6 +689,37 @@ fn secret_from(
         return Err(at(text.1, format!("key `{}`: the secret is empty", text.2)));
     }
     Ok(Secret::new(value.to_owned()))
+}
+
+/// A `service` list: each entry a non-empty service name, id prefix or
+/// glob, the list itself not empty.
+fn services(
+    given: Option<&Spanned<Vec<String>>>,
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    if given.get_ref().is_empty() {
+        return Err(at(
+            given.span(),
+            "key `service`: name at least one Swarm service (or leave the key out)".into(),
+        ));
+    }
+    if let Some(bad) = given
+        .get_ref()
+        .iter()
+        .find(|s| s.trim().is_empty() || s.contains('\0'))
+    {
+        return Err(at(
+            given.span(),
+            format!(
+                "key `service`: `{}` is not a service name, id prefix or glob",
+                bad.escape_debug()
+            ),
+        ));
+    }
+    Ok(given.get_ref().clone())
 }
 
 fn valid_hook_name(name: &str) -> bool {
@@ -703,6 +822,26 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_table_defaults_off_and_refuses_a_short_interval() {
+        let c = check("").unwrap();
+        assert!(!c.metrics.containers);
+        assert_eq!(c.metrics.interval, DEFAULT_METRICS_INTERVAL);
+        let c = check("[metrics]\ncontainers = true\ninterval_secs = 15\nproject = \"shop\"\n")
+            .unwrap();
+        assert!(c.metrics.containers);
+        assert_eq!(c.metrics.interval, Duration::from_secs(15));
+        assert_eq!(c.metrics.select.project.as_deref(), Some("shop"));
+        let e = check("[metrics]\ncontainers = true\ninterval_secs = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3:") && e.contains("interval_secs"), "{e}");
+        let e = check("[metrics]\ncontainer = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2:") && e.contains("container"), "{e}");
+    }
+
+    #[test]
     fn events_and_schedules_parse_and_bad_ones_are_named() {
         let c = check("[events]\nvalidate_on_start = true\ngrace_secs = 5\n\n[[schedule]]\naction = \"monitor\"\nall = true\ninterval_secs = 60\njitter_secs = 10\n").unwrap();
         assert!(c.events.validate_on_start);
@@ -762,5 +901,47 @@ mod tests {
         assert_eq!(c.listen.map(|a| a.port()), Some(9300));
         assert!(c.events.validate_on_start);
         assert_eq!(c.schedules.len(), 1);
+        assert!(c.metrics.containers);
+        assert_eq!(c.metrics.select.project.as_deref(), Some("shop"));
+        assert_eq!(c.hooks[2].select.services, ["shop-web", "shop-api*"]);
+        assert_eq!(c.schedules[0].select.services, ["shop-web"]);
+    }
+
+    #[test]
+    fn the_compose_example_file_parses() {
+        let text = include_str!("../../../examples/compose/serve.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("hook_secret");
+        std::fs::write(&secret, "shh\n").unwrap();
+        let text = text.replace("/run/secrets/hook_secret", secret.to_str().unwrap());
+        let c = parse(&dir.path().join("serve.toml"), &text, &env()).unwrap();
+        assert_eq!(c.hooks.len(), 1);
+        assert_eq!(c.hooks[0].secret.text(), "shh");
+        assert_eq!(c.hooks[0].select.project.as_deref(), Some("blocklist"));
+        assert_eq!(c.endpoints.len(), 1);
+        assert!(c.events.validate_on_start);
+    }
+
+    #[test]
+    fn service_selects_in_hooks_and_schedules_and_bad_ones_are_named() {
+        let c = check("[[hook]]\nname = \"w\"\nforge = \"gitea\"\nsecret_env = \"HOOK_SECRET\"\nservice = [\"web\", \"api*\"]\n\n[[schedule]]\naction = \"validate\"\nservice = [\"web\"]\ninterval_secs = 60\n").unwrap();
+        assert_eq!(c.hooks[0].select.services, ["web", "api*"]);
+        assert_eq!(c.schedules[0].select.services, ["web"]);
+        let e = check("[[schedule]]\naction = \"validate\"\nservice = []\ninterval_secs = 60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/etc/waybill/serve.toml:3:") && e.contains("key `service`"),
+            "{e}"
+        );
+        let e =
+            check("[[schedule]]\naction = \"validate\"\nservice = \"web\"\ninterval_secs = 60\n")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains(":3:") && e.contains("service"), "{e}");
+        let e = check("[[schedule]]\naction = \"validate\"\nservice = [\"web\"]\nall = true\ninterval_secs = 60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`service`"), "{e}");
     }
 }

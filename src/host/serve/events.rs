@@ -9,6 +9,13 @@
 //! `engine event`), which runs through the same scheduler and action
 //! runner as every other job.
 //!
+//! A Swarm task's container is such a container on its node's engine
+//! (its labels carry the image's records): when Swarm starts new tasks
+//! (a `docker service update`, a rescheduled task), each is validated
+//! once it runs, on every node whose engine is configured, and the job's
+//! trigger names its service, task and node (the task's labels, and the
+//! engine's own hostname).
+//!
 //! When the connection drops or the engine restarts, the watcher logs
 //! the gap, reconnects with exponential backoff (capped at
 //! [`MAX_BACKOFF`]), resubscribes from the last event time it saw, and
@@ -23,7 +30,7 @@ use crate::host::actions::select_targets;
 use crate::host::endpoint::Endpoint;
 use crate::host::engine::{ContainerEvent, Engine, EventKind, Listing};
 use crate::host::fleet::select::Selector;
-use crate::host::fleet::EngineTarget;
+use crate::host::fleet::{EngineTarget, SwarmTaskOf};
 use crate::safe_text;
 use futures_util::StreamExt;
 use std::cell::RefCell;
@@ -192,7 +199,7 @@ async fn validate_after_start(
     // Whether it has records (and a HEALTHCHECK), as the runner will see it.
     let target = EngineTarget {
         name: name.clone(),
-        engine,
+        engine: engine.clone(),
     };
     let mut selector = Selector::new(vec![id.clone()]);
     selector.project = state.config.events.select.project.clone();
@@ -216,13 +223,19 @@ async fn validate_after_start(
         grace.await;
     }
     shared.borrow_mut().waiting.remove(&id);
+    let mut trigger = Trigger {
+        kind: "engine event".into(),
+        ..Trigger::default()
+    };
+    if let Some(task) = swarm_task(&engine, &id).await {
+        trigger.service = Some(task.service);
+        trigger.task = task.task;
+        trigger.node = task.node;
+    }
     let request = Request {
         lane: format!("event\0{name}\0{id}"),
         action: "validate",
-        trigger: Trigger {
-            kind: "engine event".into(),
-            ..Trigger::default()
-        },
+        trigger,
         selection: Selection {
             names: vec![id.clone()],
             engine: Some(name.clone()),
@@ -244,6 +257,38 @@ async fn validate_after_start(
             why.as_str()
         ),
     }
+}
+
+/// A Swarm task's service, task id and node, when the container is one.
+struct TaskOnNode {
+    service: String,
+    task: Option<String>,
+    /// The node's hostname when its engine is in the Swarm as that node;
+    /// else the node id from the label.
+    node: Option<String>,
+}
+
+/// Whether container `id` is a Swarm task (its labels), and on which
+/// node (the engine's own `docker info`). An engine error only loses the
+/// naming: the VALIDATE is filed all the same.
+async fn swarm_task(engine: &Engine, id: &str) -> Option<TaskOnNode> {
+    let details = match engine.inspect_container(id).await {
+        Ok(details) => details,
+        Err(e) => {
+            tracing::warn!(engine = %engine.name(), error = %e, "engine events: cannot inspect");
+            return None;
+        }
+    };
+    let task = SwarmTaskOf::from_labels(&details.labels)?;
+    let hostname = match engine.swarm_membership().await {
+        Ok(m) if m.node_id.is_some() && m.node_id == task.node_id => m.hostname,
+        _ => None,
+    };
+    Some(TaskOnNode {
+        service: task.service,
+        task: task.task,
+        node: hostname.or(task.node_id),
+    })
 }
 
 /// Handles the running containers that started at or after `lost` (the

@@ -1,7 +1,9 @@
 //! Running one job through the fleet action runner, the same
 //! [`crate::host::actions`] code `waybill update` uses: connect to the
 //! configured engines, select with the fleet's selector, run the plan,
-//! and file the per-container results.
+//! and file the per-container results. A selection naming Swarm services
+//! goes through [`actions::select_service_tasks`], as `--service` does,
+//! and rolls node by node.
 //!
 //! A push's UPDATE exec carries the pushed repository, ref and revision
 //! in the environment (`WAYBILL_PUSH_REPOSITORY`, `WAYBILL_PUSH_REF`,
@@ -24,10 +26,12 @@ use crate::host::fleet::select::Selector;
 use crate::record::Action;
 use std::sync::Arc;
 
-/// The environment variables an UPDATE started by a push gets.
-pub const ENV_REPOSITORY: &str = "WAYBILL_PUSH_REPOSITORY";
-pub const ENV_REF: &str = "WAYBILL_PUSH_REF";
-pub const ENV_REVISION: &str = "WAYBILL_PUSH_REVISION";
+/// The environment variables an UPDATE started by a push gets, named
+/// once for both programs: `container --update` records them.
+pub use crate::report::{
+    PUSH_REF_VAR as ENV_REF, PUSH_REPOSITORY_VAR as ENV_REPOSITORY,
+    PUSH_REVISION_VAR as ENV_REVISION,
+};
 
 /// Output kept of each stream of each step in the job record.
 const TAIL_BYTES: usize = 4 * 1024;
@@ -91,11 +95,27 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
     for u in &unreached {
         state.metrics.engine(&u.name, false, now);
     }
-    let selection = actions::select_targets(reached, unreached, &selector(&job.selection)).await;
+    let services = !job.selection.services.is_empty();
+    let selection = if services {
+        // The same service selection as `waybill update --service`.
+        actions::select_service_tasks(
+            reached,
+            unreached,
+            &selector(&job.selection),
+            &state.config.swarm,
+            false,
+        )
+        .await
+    } else {
+        actions::select_targets(reached, unreached, &selector(&job.selection)).await
+    };
+    let mut options = options(state, &job);
+    // A service rolls node by node, as `--service` does by default.
+    options.batch_by_engine = services;
     let plan = Plan {
         action,
         targets: selection.targets,
-        options: options(state, &job),
+        options,
         engine_errors: selection.engine_errors,
     };
     let report = actions::run(plan, &LiveOutput(state.live.job(id))).await;
@@ -149,13 +169,23 @@ fn finish(
         state
             .metrics
             .job(&job.action, status, &job.results, finished);
+        if let (Some(service), "validate") = (&job.trigger.service, job.action.as_str()) {
+            let ok = status == Status::Done;
+            state.metrics.service_task_validated(service, ok, finished);
+        }
     }
     tracing::info!(job = id, status = ?status, steps, "job finished");
 }
 
-/// The fleet selector a job's selection stands for.
+/// The fleet selector a job's selection stands for: its names are the
+/// services' when it names services.
 fn selector(selection: &Selection) -> Selector {
-    let mut selector = Selector::new(selection.names.clone()).with_source(selection.source.clone());
+    let names = if selection.services.is_empty() {
+        selection.names.clone()
+    } else {
+        selection.services.clone()
+    };
+    let mut selector = Selector::new(names).with_source(selection.source.clone());
     selector.project = selection.project.clone();
     selector.labels = selection.labels.clone();
     selector.branch = selection.branch.clone();

@@ -276,7 +276,9 @@ async fn hook(
 
 /// `GET /metrics`: the registry in Prometheus text, version 0.0.4.
 async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
-    let text = state.metrics.render(super::now());
+    let now = super::now();
+    let mut text = state.metrics.render(now);
+    text.push_str(&state.container_metrics.render(now));
     (
         [(
             header::CONTENT_TYPE,
@@ -325,6 +327,7 @@ fn push_request(
     let mut selection = Selection {
         project: hook.select.project.clone(),
         labels: hook.select.labels.clone(),
+        services: hook.select.services.clone(),
         ..Selection::default()
     };
     if hook.select.match_push {
@@ -342,7 +345,7 @@ fn push_request(
             repository: Some(push.repository().to_owned()),
             git_ref: Some(push.git_ref.clone()),
             revision: Some(push.revision.clone()),
-            coalesced: 0,
+            ..Trigger::default()
         },
         selection,
         batch: None,
@@ -441,6 +444,12 @@ pub(crate) fn submit_operator_job(
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "`selection` must name containers or filters, or be {\"all\": true} alone",
+        ));
+    }
+    if !selection.services.is_empty() && !selection.names.is_empty() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "`selection` names either containers (`names`) or Swarm services (`services`), not both",
         ));
     }
     if batch == Some(0) {

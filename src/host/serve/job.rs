@@ -41,6 +41,17 @@ pub struct Trigger {
     /// Further pushes folded into this job while another ran.
     #[serde(default)]
     pub coalesced: u32,
+    /// An engine event of a Swarm task's container: the task's service
+    /// (`com.docker.swarm.service.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// ... the task's id (`com.docker.swarm.task.id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// ... and the node it runs on (its hostname, or its id when the
+    /// node's engine does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// Which containers a job acts on: the selector fields of the fleet.

@@ -6,7 +6,9 @@
 //! outcome), execs and exec errors by engine, each engine's connection
 //! state as last learned (from `/healthz` or a job's connect), and per
 //! container the last VALIDATE and MONITOR a job of this server ran,
-//! with its age. docs/serve.md lists every series.
+//! with its age; per Swarm service, the validations of its new tasks
+//! after Swarm started them, and whether the newest passed.
+//! docs/serve.md lists every series.
 //!
 //! Why no Prometheus client crate: the output must pass our own reader
 //! ([`crate::prometheus::validate`], checked in the tests below, and
@@ -17,7 +19,8 @@
 //!
 //! Every label set is bounded: forges, reasons, actions, outcomes and
 //! results are fixed sets; engines come from the config; containers are
-//! capped at [`MAX_CONTAINERS`] (the oldest result is forgotten first).
+//! capped at [`MAX_CONTAINERS`] (the oldest result is forgotten first),
+//! services at [`MAX_SERVICES`].
 //! Not covered: containers no job of this server touched (no engine
 //! events or schedules yet), and engines not yet checked.
 
@@ -29,6 +32,8 @@ use std::sync::Mutex;
 
 /// The most containers whose last VALIDATE or MONITOR is kept.
 pub const MAX_CONTAINERS: usize = 10_000;
+/// The most Swarm services whose new tasks' validations are kept.
+pub const MAX_SERVICES: usize = 1_000;
 
 /// Upper bounds of the step-duration histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
@@ -97,6 +102,19 @@ struct Inner {
     engines: BTreeMap<String, (bool, i64)>,
     /// (engine, container, action) → last result.
     containers: BTreeMap<(String, String, String), Last>,
+    /// Swarm service → its new tasks' validations.
+    services: BTreeMap<String, ServiceTasks>,
+}
+
+/// The validations of one Swarm service's new tasks (engine events).
+#[derive(Default)]
+struct ServiceTasks {
+    done: u64,
+    failed: u64,
+    /// Whether the newest ended done.
+    last_ok: bool,
+    /// Epoch seconds of the newest.
+    at: i64,
 }
 
 #[derive(Default)]
@@ -180,6 +198,30 @@ impl Metrics {
                 },
             );
         }
+    }
+
+    /// A VALIDATE of a new task of Swarm service `service` (filed by an
+    /// engine event) ended: `ok` when every step was done.
+    pub fn service_task_validated(&self, service: &str, ok: bool, now: i64) {
+        let mut inner = self.lock();
+        if !inner.services.contains_key(service) && inner.services.len() >= MAX_SERVICES {
+            let oldest = inner
+                .services
+                .iter()
+                .min_by_key(|(_, s)| s.at)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                inner.services.remove(&oldest);
+            }
+        }
+        let entry = inner.services.entry(service.to_owned()).or_default();
+        if ok {
+            entry.done += 1;
+        } else {
+            entry.failed += 1;
+        }
+        entry.last_ok = ok;
+        entry.at = now;
     }
 
     /// The exposition, ages taken at `now` (epoch seconds).
@@ -339,6 +381,38 @@ impl Metrics {
                 }
             }
         }
+        let name = "waybill_serve_swarm_task_validations_total";
+        family(
+            &mut out,
+            name,
+            "counter",
+            "VALIDATE runs of new Swarm tasks after their start (engine events), by service and result (done, failed).",
+        );
+        for (service, tasks) in &inner.services {
+            for (result, n) in [("done", tasks.done), ("failed", tasks.failed)] {
+                sample(
+                    &mut out,
+                    name,
+                    &[("service", service), ("result", result)],
+                    n,
+                );
+            }
+        }
+        let name = "waybill_serve_swarm_service_last_validate_success";
+        family(
+            &mut out,
+            name,
+            "gauge",
+            "1 if the newest VALIDATE of a new task of the Swarm service ended done, else 0.",
+        );
+        for (service, tasks) in &inner.services {
+            sample(
+                &mut out,
+                name,
+                &[("service", service)],
+                u8::from(tasks.last_ok),
+            );
+        }
         out
     }
 }
@@ -415,6 +489,9 @@ mod tests {
             100,
         );
         m.job("validate", Status::Interrupted, &[], 100);
+        m.service_task_validated("web", true, 100);
+        m.service_task_validated("web", false, 110);
+        m.service_task_validated(evil, true, 110);
         let text = m.render(130);
         assert_eq!(validate(text.as_bytes()), Ok(()), "{text}");
         assert_eq!(lint(text.as_bytes()).unwrap(), vec![], "{text}");
@@ -446,6 +523,9 @@ mod tests {
             "waybill_serve_container_last_success{engine=\"e1\",container=\"db\",action=\"monitor\"} 0",
             "waybill_serve_container_last_exit_code{engine=\"e1\",container=\"db\",action=\"monitor\"} 2",
             "waybill_serve_container_last_age_seconds{engine=\"e1\",container=\"db\",action=\"monitor\"} 30",
+            "waybill_serve_swarm_task_validations_total{service=\"web\",result=\"done\"} 1",
+            "waybill_serve_swarm_task_validations_total{service=\"web\",result=\"failed\"} 1",
+            "waybill_serve_swarm_service_last_validate_success{service=\"web\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing `{line}`:\n{text}");
         }

@@ -11,9 +11,12 @@
 //!
 //! It subscribes to every engine's container events and validates a
 //! container with records after it starts ([`events`]), and runs the
-//! `[[schedule]]` entries ([`periodic`]); both file ordinary jobs.
+//! `[[schedule]]` entries ([`periodic`]); both file ordinary jobs. With
+//! `[metrics] containers`, a background task merges the containers' own
+//! METRICS for `/metrics` ([`container_metrics`]); that is not a job.
 
 pub mod config;
+mod container_metrics;
 mod dedupe;
 mod delivery_log;
 mod events;
@@ -63,6 +66,8 @@ pub(crate) struct State {
     pub buckets: Vec<Mutex<Option<ratelimit::Bucket>>>,
     pub scheduler: scheduler::Scheduler,
     pub metrics: metrics::Metrics,
+    /// The containers' merged METRICS, when `[metrics] containers`.
+    pub container_metrics: container_metrics::ContainerMetrics,
     /// Running jobs' output as it arrives, for the job page.
     pub live: live::Live,
     /// Each hook's recent deliveries, for the hooks page.
@@ -114,6 +119,7 @@ pub async fn run(
         buckets,
         scheduler: scheduler::Scheduler::default(),
         metrics: metrics::Metrics::default(),
+        container_metrics: container_metrics::ContainerMetrics::default(),
         live: live::Live::default(),
         recent_deliveries: delivery_log::DeliveryLog::new(hook_count),
         page: page::PageState::default(),
@@ -141,6 +147,7 @@ pub async fn run(
             });
             let mut watchers = events::start(&state);
             watchers.extend(periodic::start(&state));
+            watchers.extend(container_metrics::start(&state));
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -36,6 +36,7 @@ async fn run(state: Arc<State>, index: usize) {
             selection: Selection {
                 project: schedule.select.project.clone(),
                 labels: schedule.select.labels.clone(),
+                services: schedule.select.services.clone(),
                 all: schedule.all,
                 ..Selection::default()
             },

@@ -94,7 +94,7 @@ pub async fn run(
     env: &Env,
 ) -> Result<u8, HostError> {
     let selection = if args.swarm.is_given() {
-        service_args::select(&args.swarm, &args.select, &args.engines, env).await?
+        service_args::select(&args.swarm, &args.select, &args.engines, env, false).await?
     } else {
         select(&args.select, args.all, &args.engines, env).await?
     };
