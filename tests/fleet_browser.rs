@@ -565,7 +565,7 @@ fn validate_from_a_container_page_streams_its_output_until_the_job_is_done() {
     assert_eq!(job_count(&server), jobs_before + 1);
     assert_eq!(server.wait_job(id)["status"], "done");
 
-    // The fleet page shows the result, linked to its job.
+    // The fleet page shows the result.
     b.goto(&format!("{}/", base(&server)));
     let row = b.find(&format!(
         "#fleet tr.container[data-name=\"{}\"]",
@@ -573,11 +573,8 @@ fn validate_from_a_container_page_streams_its_output_until_the_job_is_done() {
     ));
     let validate = b.find_in(&row, "td.validate");
     assert_eq!(b.attr(&validate, "data-status").as_deref(), Some("ok"));
-    let link = b.find_in(&validate, "a");
-    assert_eq!(
-        b.attr(&link, "href").as_deref(),
-        Some(format!("/jobs/{id}").as_str())
-    );
+    // Only a failed result links to its job (the page stays light for
+    // large fleets); the job itself is on /jobs, below.
     b.screenshot("fleet-validated");
 
     b.goto(&format!("{}/jobs", base(&server)));
