@@ -786,6 +786,17 @@ fn untrusted_record_text_renders_as_text_and_runs_nothing() {
             "the VALIDATE method does not show {part:?} literally:\n{validate}"
         );
     }
+    // The container's own label, hostile too, is shown as text.
+    let note = b
+        .find_all("table#label-table tr")
+        .into_iter()
+        .map(|row| b.text_of(&row))
+        .find(|text| text.starts_with("io.waybill.browser-note"))
+        .unwrap_or_else(|| panic!("no io.waybill.browser-note row in table#label-table"));
+    assert!(
+        note.contains(PAYLOAD),
+        "the label does not show the payload literally:\n{note}"
+    );
     b.screenshot("container-hostile");
 
     b.click("#validate-this");

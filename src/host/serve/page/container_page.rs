@@ -15,6 +15,7 @@ use crate::host::engine::{ContainerDetails, EngineError, ObjectKind};
 use crate::host::fleet::{connect_all, discover_one, DiscoveryError, Found};
 use crate::host::serve::job::Job;
 use crate::host::serve::State;
+use crate::record::stack_label::STACK_LABEL;
 use crate::report::render_html;
 use axum::extract::{Path, State as Shared};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -114,10 +115,31 @@ pub fn render(
                 button type="submit" name="action" value="update" #update-this { "Update" }
             }
             section #examine {
-                h2 { "Examine" }
                 @match outcome {
                     Ok(found) => (render_html(&found.report)),
                     Err(e) => p.error { (shown(&e.to_string())) },
+                }
+            }
+            section #labels {
+                h2 { "Labels" }
+                @if details.labels.is_empty() {
+                    p { "No labels." }
+                } @else {
+                    table #label-table {
+                        thead { tr { th { "Key" } th { "Value" } } }
+                        tbody {
+                            @for (key, value) in &details.labels {
+                                tr {
+                                    td { code { (shown(key)) } }
+                                    @if key == STACK_LABEL {
+                                        td { "the image's records (above)" }
+                                    } @else {
+                                        td { (shown(value)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             section #recent {
