@@ -9,6 +9,7 @@
 //! never reads the process environment directly (see [`mod@env`]).
 
 pub mod actions;
+pub mod age;
 pub mod cli;
 pub mod cmd;
 pub mod endpoint;

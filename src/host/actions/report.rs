@@ -65,6 +65,15 @@ pub struct EngineFailure {
     pub error: String,
 }
 
+impl From<crate::host::fleet::Unreached> for EngineFailure {
+    fn from(u: crate::host::fleet::Unreached) -> EngineFailure {
+        EngineFailure {
+            engine: u.name,
+            error: u.error.to_string(),
+        }
+    }
+}
+
 /// How many steps came to each outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -42,13 +42,7 @@ pub async fn select_targets_with_state(
 ) -> Selection {
     let mut selection = Selection {
         targets: Vec::new(),
-        engine_errors: unreached
-            .into_iter()
-            .map(|u| EngineFailure {
-                engine: u.name,
-                error: u.error.to_string(),
-            })
-            .collect(),
+        engine_errors: unreached.into_iter().map(EngineFailure::from).collect(),
     };
     let options = Options {
         listing: Listing::All,

@@ -48,10 +48,7 @@ pub async fn select_service_tasks(
         targets: Vec::new(),
         engine_errors: unreached
             .into_iter()
-            .map(|u| EngineFailure {
-                engine: u.name,
-                error: u.error.to_string(),
-            })
+            .map(EngineFailure::from)
             .chain(found.errors.iter().map(|(engine, e)| EngineFailure {
                 engine: engine.clone(),
                 error: e.to_string(),

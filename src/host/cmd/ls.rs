@@ -9,6 +9,7 @@
 use super::record_facts::{warnings_of, RecordFacts};
 use super::select_args::SelectArgs;
 use crate::exit;
+use crate::host::age::age;
 use crate::host::endpoint::{self, EndpointArgs};
 use crate::host::engine::Listing;
 use crate::host::env::Env;
@@ -387,29 +388,4 @@ fn table(rows: &[Row], state: bool, images: bool) -> String {
 /// The first 12 characters of a commit, as `docker` shortens ids.
 fn short_ref(gitref: &str) -> &str {
     gitref.get(..12).unwrap_or(gitref)
-}
-
-/// A duration in its largest whole unit: `45s`, `12m`, `5h`, `3d`.
-fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..=119 => format!("{s}s"),
-        120..=7199 => format!("{}m", s / 60),
-        7200..=172_799 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_are_shown_in_their_largest_whole_unit() {
-        assert_eq!(age(-5), "0s");
-        assert_eq!(age(90), "90s");
-        assert_eq!(age(600), "10m");
-        assert_eq!(age(3 * 3600), "3h");
-        assert_eq!(age(5 * 86400), "5d");
-    }
 }

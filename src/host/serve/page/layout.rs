@@ -39,16 +39,7 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     crate::safe_text::escape(text)
 }
 
-/// A duration in its largest whole unit: `45s`, `12m`, `5h`, `3d`.
-pub fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..=119 => format!("{s}s"),
-        120..=7199 => format!("{}m", s / 60),
-        7200..=172_799 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
-}
+pub use crate::host::age::age;
 
 /// `ago` text of an epoch second, with the full time as a tooltip.
 pub fn ago(at: Option<i64>, now: i64) -> Markup {
@@ -187,12 +178,5 @@ mod tests {
             container_href("tcp://10.0.0.1:2375", "a b"),
             "/containers/tcp:%2F%2F10.0.0.1:2375/a%20b"
         );
-    }
-
-    #[test]
-    fn ages_are_shown_in_their_largest_whole_unit() {
-        assert_eq!(age(-5), "0s");
-        assert_eq!(age(600), "10m");
-        assert_eq!(age(5 * 86400), "5d");
     }
 }
