@@ -10,7 +10,7 @@
 //! for a GET.
 
 use super::auth::viewer;
-use super::layout::{message, Viewer};
+use super::layout::{document, message, respond, Viewer};
 use crate::host::serve::http::submit_operator_job;
 use crate::host::serve::job::Selection;
 use crate::host::serve::State;
@@ -18,6 +18,7 @@ use axum::body::Body;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::html;
 use std::sync::Arc;
 
 /// The most containers one form may name.
@@ -97,11 +98,20 @@ pub async fn post_actions(
     }
     let Some(session) = viewer.session.clone() else {
         tracing::info!(status = 401, "page action refused: no session");
-        return message(
+        return respond(
             StatusCode::UNAUTHORIZED,
-            &viewer,
-            "Log in first",
-            "Acting needs the operator token: log in, then try again.",
+            document(
+                "Log in first",
+                &viewer,
+                html! {
+                    h1 { "Log in first" }
+                    p #message {
+                        "Acting needs the operator token: "
+                        a href="/login" { "log in" }
+                        ", then try again."
+                    }
+                },
+            ),
         );
     };
     let form = match super::form::read(&state, &headers, body).await {
