@@ -49,17 +49,7 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
         "update" => Action::Update,
         "validate" => Action::Validate,
         "monitor" => Action::Monitor,
-        _ => {
-            finish(
-                state,
-                id,
-                Status::Failed,
-                Vec::new(),
-                Vec::new(),
-                Some("unknown action".into()),
-            );
-            return;
-        }
+        _ => return fail(state, id, "unknown action".into()),
     };
     let endpoints: Vec<_> = state
         .config
@@ -76,15 +66,7 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
                 "no configured engine is named `{}`",
                 crate::safe_text::escape(engine)
             );
-            finish(
-                state,
-                id,
-                Status::Failed,
-                Vec::new(),
-                Vec::new(),
-                Some(error),
-            );
-            return;
+            return fail(state, id, error);
         }
     }
     let (reached, unreached) = connect_all(&endpoints).await;
@@ -145,6 +127,18 @@ pub(crate) async fn execute(state: &Arc<State>, id: u64) {
     let failed = report.results.iter().any(|r| r.outcome.is_failure()) || !engine_errors.is_empty();
     let status = if failed { Status::Failed } else { Status::Done };
     finish(state, id, status, results, engine_errors, None);
+}
+
+/// Ends a job that could not run at all, saying why.
+fn fail(state: &State, id: u64, error: String) {
+    finish(
+        state,
+        id,
+        Status::Failed,
+        Vec::new(),
+        Vec::new(),
+        Some(error),
+    );
 }
 
 fn finish(

@@ -59,13 +59,7 @@ async fn list(state: &State) -> Listed {
     let answers = fleet::discover(&targets, options, &Selector::default()).await;
     Listed {
         answers,
-        unreached: unreached
-            .into_iter()
-            .map(|u| EngineFailure {
-                engine: u.name,
-                error: u.error.to_string(),
-            })
-            .collect(),
+        unreached: unreached.into_iter().map(EngineFailure::from).collect(),
     }
 }
 

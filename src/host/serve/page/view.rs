@@ -27,11 +27,8 @@ pub struct FleetView {
     pub without_records: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct EngineFailure {
-    pub engine: String,
-    pub error: String,
-}
+/// An engine that could not be reached or listed: the runner's own row.
+pub use crate::host::actions::EngineFailure;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineView {
