@@ -150,7 +150,10 @@ pub enum Command {
     ///
     /// Forge-signed pushes (GitHub, Gitea, Forgejo, GitLab, generic) to
     /// `POST /hooks/NAME` update the containers built from the pushed
-    /// repository; `GET /jobs` keeps the history. See docs/serve.md.
+    /// repository; `GET /jobs` keeps the history. Engine events
+    /// (`[events]`) and `[[schedule]]` entries run VALIDATE and MONITOR;
+    /// `GET /` is the fleet page, `GET /metrics` Prometheus text. See
+    /// docs/serve.md and docs/operations.md.
     #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),
 }
